@@ -1,0 +1,37 @@
+"""Notification use cases: keep recipients current; turn events into inbox messages, once each."""
+
+from __future__ import annotations
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notification import templates
+from services.notification.models import InboxMessage, Recipient
+from shared.events import Envelope
+from shared.events.schemas import ProfileSnapshot, TalentReclassified
+
+
+async def remember_profile(session: AsyncSession, snapshot: ProfileSnapshot) -> None:
+    recipient = await session.get(Recipient, snapshot.nip)
+    if recipient is None:
+        session.add(Recipient(nip=snapshot.nip, agency_id=snapshot.agency_id, name=snapshot.name,
+                              email=snapshot.email))
+    else:
+        recipient.agency_id, recipient.name, recipient.email = snapshot.agency_id, snapshot.name, snapshot.email
+
+
+async def notify_reclassified(session: AsyncSession, envelope: Envelope) -> None:
+    event = envelope.payload(TalentReclassified)
+    recipient = await session.get(Recipient, event.nip)
+    rendered = templates.talent_reclassified(event, recipient.name if recipient else None)
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    await session.execute(
+        dialect.insert(InboxMessage)
+        .values(
+            nip=event.nip, agency_id=event.agency_id, channel="in_app", source_event_id=str(envelope.event_id),
+            event_type=envelope.type, title_id=rendered["id"].title, body_id=rendered["id"].body,
+            title_en=rendered["en"].title, body_en=rendered["en"].body,
+            template_version=templates.TEMPLATE_VERSION,
+        )
+        .on_conflict_do_nothing(index_elements=["source_event_id", "nip", "channel"])
+    )

@@ -1,0 +1,38 @@
+from fastapi import APIRouter, Depends
+from typing import Annotated
+
+from services.profile.models import Profile
+from services.profile.schemas import ProfileIn, ProfileOut
+from services.profile.service import register_profile
+from shared.auth import Principal, Role, require_roles, roles_note
+from shared.errors import Problem
+from shared.service_app import RuntimeDep, SessionDep
+
+router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
+
+REGISTER = (Role.HR_ADMIN,)
+READ = (Role.ASN, Role.HR_ADMIN, Role.TALENT_COMMITTEE, Role.BKN)
+
+
+@router.post("", status_code=201, response_model=ProfileOut, summary="Register an ASN profile",
+             description="Registers an ASN of the caller's agency. " + roles_note(*REGISTER))
+async def create_profile(
+    body: ProfileIn, session: SessionDep, runtime: RuntimeDep,
+    principal: Annotated[Principal, Depends(require_roles(*REGISTER))],
+) -> Profile:
+    if not principal.can_see_agency(body.agency_id):
+        raise Problem(403, "Forbidden", f"You may register profiles only in agency {principal.agency_id}.",
+                      errors=[{"field": "agency_id", "message": "not your agency"}])
+    return await register_profile(session, runtime.outbox, body)
+
+
+@router.get("/{nip}", response_model=ProfileOut, summary="One ASN profile",
+            description="ASN read their own profile; agency staff their agency's; BKN every agency. "
+            + roles_note(*READ))
+async def get_profile(
+    nip: str, session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*READ))]
+) -> Profile:
+    profile = await session.get(Profile, nip)
+    if profile is None or not principal.can_see_person(profile.nip, profile.agency_id):
+        raise Problem(404, "Not found", f"No profile with NIP {nip} that you may see.")
+    return profile

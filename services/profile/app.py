@@ -1,0 +1,26 @@
+"""The profile service: ASN master data; publishes profile snapshots."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.profile import api, models
+from services.profile.settings import ProfileSettings
+from shared.events.schemas import ProfileRegistered, ProfileUpdated
+from shared.service_app import ServiceDefinition, create_service_app
+
+DEFINITION = ServiceDefinition(
+    name="profile",
+    title="Talenta profile service",
+    description="ASN profiles and portfolios, agencies, and the data-quality index.",
+    metadata=models.metadata,
+    outbox_table=models.outbox,
+    inbox_table=models.inbox,
+    migrations=Path(__file__).parent / "migrations",
+    routers=[api.router],
+    publishes=[ProfileRegistered, ProfileUpdated],
+)
+
+
+def create_app(settings: ProfileSettings | None = None) -> FastAPI:
+    return create_service_app(DEFINITION, settings or ProfileSettings())

@@ -1,0 +1,28 @@
+from datetime import date, datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.models import new_base, utcnow
+
+Base = new_base()
+metadata = Base.metadata
+outbox = metadata.tables["outbox"]
+inbox = metadata.tables["inbox"]
+
+
+class Profile(Base):
+    """An ASN (PNS or PPPK), identified by NIP."""
+
+    __tablename__ = "profiles"
+
+    nip: Mapped[str] = mapped_column(String(18), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    sex: Mapped[str] = mapped_column(String(6))
+    birth_date: Mapped[date]
+    email: Mapped[str | None] = mapped_column(String(254))
+    position_type: Mapped[str | None] = mapped_column(String(40))
+    golongan: Mapped[str | None] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,61 @@
+"""HTTP request and response bodies of the profile service."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from services.profile.domain import GOLONGAN, PositionType
+from shared.nip import InvalidNip, nip_disagreements, parse_nip
+
+
+class ProfileIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    nip: str = Field(description="18 digits: birth date, TMT CPNS, sex, sequence", examples=["198609262015051001"])
+    agency_id: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    sex: Literal["male", "female"]
+    birth_date: date
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    position_type: PositionType | None = None
+    golongan: str | None = Field(default=None, description="one of " + ", ".join(GOLONGAN))
+
+    @field_validator("nip")
+    @classmethod
+    def _valid_nip(cls, value: str) -> str:
+        try:
+            parse_nip(value, today=date.today())
+        except InvalidNip as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("golongan")
+    @classmethod
+    def _known_golongan(cls, value: str | None) -> str | None:
+        if value is not None and value not in GOLONGAN:
+            raise ValueError(f"unknown golongan {value!r}; expected one of {', '.join(GOLONGAN)}")
+        return value
+
+    @model_validator(mode="after")
+    def _agrees_with_nip(self) -> "ProfileIn":
+        nip = parse_nip(self.nip, today=date.today())
+        disagreements = nip_disagreements(nip, birth_date=self.birth_date, sex=self.sex)
+        if disagreements:
+            raise ValueError("; ".join(disagreements))
+        return self
+
+
+class ProfileOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    nip: str
+    agency_id: str
+    name: str
+    sex: str
+    birth_date: date
+    email: str | None
+    position_type: str | None
+    golongan: str | None
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,28 @@
+"""The succession service: nine-box placements (and, as it grows, pools, plans, committee, IDPs)."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.succession import api, handlers, models
+from services.succession.settings import SuccessionSettings
+from shared.events.schemas import TalentReclassified
+from shared.service_app import ServiceDefinition, create_service_app
+
+DEFINITION = ServiceDefinition(
+    name="succession",
+    title="Talenta succession service",
+    description="Nine-box placements and their history; talent pools, key positions, succession plans, "
+    "the talent committee and development plans.",
+    metadata=models.metadata,
+    outbox_table=models.outbox,
+    inbox_table=models.inbox,
+    migrations=Path(__file__).parent / "migrations",
+    routers=[api.router],
+    publishes=[TalentReclassified],
+    subscriptions=handlers.subscriptions,
+)
+
+
+def create_app(settings: SuccessionSettings | None = None) -> FastAPI:
+    return create_service_app(DEFINITION, settings or SuccessionSettings())

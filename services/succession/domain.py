@@ -1,0 +1,83 @@
+"""The nine-box grid (PermenPANRB 3/2020, domain.md §4): axis levels → box, with reasons. Pure rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from shared.events.vocabulary import PerformanceLevel as Perf
+from shared.events.vocabulary import PotentialLevel as Pot
+
+NINE_BOX: Mapping[tuple[Perf, Pot], int] = {
+    (Perf.DI_ATAS_EKSPEKTASI, Pot.RENDAH): 4,
+    (Perf.DI_ATAS_EKSPEKTASI, Pot.MENENGAH): 7,
+    (Perf.DI_ATAS_EKSPEKTASI, Pot.TINGGI): 9,
+    (Perf.SESUAI_EKSPEKTASI, Pot.RENDAH): 2,
+    (Perf.SESUAI_EKSPEKTASI, Pot.MENENGAH): 5,
+    (Perf.SESUAI_EKSPEKTASI, Pot.TINGGI): 8,
+    (Perf.DI_BAWAH_EKSPEKTASI, Pot.RENDAH): 1,
+    (Perf.DI_BAWAH_EKSPEKTASI, Pot.MENENGAH): 3,
+    (Perf.DI_BAWAH_EKSPEKTASI, Pot.TINGGI): 6,
+}
+
+# Follow-up per box (rekomendasi), domain.md §4.
+RECOMMENDATIONS: Mapping[int, tuple[str, ...]] = {
+    9: ("promote and retain", "agency and national succession group", "award"),
+    8: ("retain", "agency succession group", "rotation / job enlargement", "performance coaching"),
+    7: ("retain", "agency succession group", "rotation / job enrichment", "competency development",
+        "study assignment"),
+    6: ("fitting placement", "performance coaching", "performance counselling"),
+    5: ("fitting placement", "performance coaching", "competency development"),
+    4: ("rotation", "competency development"),
+    3: ("performance coaching", "performance counselling", "competency development", "fitting placement"),
+    2: ("performance coaching", "competency development", "fitting placement"),
+    1: ("handled under the disciplinary / performance rules",),
+}
+
+
+@dataclass(frozen=True)
+class Axes:
+    """The latest inputs known for one ASN."""
+
+    performance_level: Perf | None = None
+    performance_year: int | None = None
+    potential_level: Pot | None = None
+    jpm: float | None = None
+    potential_valid_until: date | None = None
+
+
+@dataclass(frozen=True)
+class Placement:
+    box: int | None
+    reasons: tuple[str, ...]
+
+    @property
+    def recommendations(self) -> tuple[str, ...]:
+        return RECOMMENDATIONS[self.box] if self.box else ()
+
+
+def box_for(performance: Perf, potential: Pot) -> int:
+    return NINE_BOX[(performance, potential)]
+
+
+def place(axes: Axes, *, as_of: date) -> Placement:
+    """Place an ASN in a box, or leave them unmapped with the reasons why.
+
+    `as_of` is the date of the event being processed (not the wall clock), so replaying the same
+    events gives the same placements."""
+    missing = []
+    if axes.performance_level is None:
+        missing.append("unmapped: no SKP performance rating")
+    if axes.potential_level is None:
+        missing.append("unmapped: no competency assessment")
+    elif axes.potential_valid_until is not None and axes.potential_valid_until < as_of:
+        missing.append(f"unmapped: the assessment expired on {axes.potential_valid_until.isoformat()}")
+    if missing:
+        return Placement(None, tuple(missing))
+    assert axes.performance_level is not None and axes.potential_level is not None
+    box = box_for(axes.performance_level, axes.potential_level)
+    return Placement(box, (
+        f"kinerja {axes.performance_level.value} (SKP {axes.performance_year})",
+        f"potensial {axes.potential_level.value} (JPM {axes.jpm})",
+    ))

@@ -1,0 +1,61 @@
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Float, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.models import new_base, utcnow
+
+Base = new_base()
+metadata = Base.metadata
+outbox = metadata.tables["outbox"]
+inbox = metadata.tables["inbox"]
+
+
+class KnownAsn(Base):
+    """Read model of the profile service's ASN."""
+
+    __tablename__ = "known_asn"
+
+    nip: Mapped[str] = mapped_column(String(18), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class TalentAxes(Base):
+    """The latest performance and potential levels known for an ASN, and the events that set them."""
+
+    __tablename__ = "talent_axes"
+
+    nip: Mapped[str] = mapped_column(String(18), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(String(64), index=True)
+    performance_level: Mapped[str | None] = mapped_column(String(30))
+    performance_year: Mapped[int | None]
+    performance_policy: Mapped[str | None] = mapped_column(String(40))
+    performance_event_id: Mapped[str | None] = mapped_column(String(36))
+    potential_level: Mapped[str | None] = mapped_column(String(20))
+    jpm: Mapped[float | None] = mapped_column(Float)
+    assessed_on: Mapped[date | None]
+    potential_valid_until: Mapped[date | None]
+    potential_policy: Mapped[str | None] = mapped_column(String(40))
+    potential_event_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class Placement(Base):
+    """One nine-box placement (or an unmapped state) with the inputs that produced it; history is kept."""
+
+    __tablename__ = "placements"
+    __table_args__ = (Index("ix_placements_nip_placed", "nip", "placed_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    nip: Mapped[str] = mapped_column(String(18))
+    agency_id: Mapped[str] = mapped_column(String(64), index=True)
+    box: Mapped[int | None]
+    performance_level: Mapped[str | None] = mapped_column(String(30))
+    potential_level: Mapped[str | None] = mapped_column(String(20))
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    policy_versions: Mapped[dict[str, str | None]] = mapped_column(JSON)
+    cause_event_id: Mapped[str] = mapped_column(String(36))
+    placed_at: Mapped[datetime]
+    sequence: Mapped[int] = mapped_column(default=0, doc="order of placements of one ASN")

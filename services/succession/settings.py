@@ -1,0 +1,5 @@
+from shared.settings import ServiceSettings
+
+
+class SuccessionSettings(ServiceSettings):
+    service_name: str = "succession"

@@ -1,0 +1,1 @@
+"""Talenta's common library: event contracts and the plumbing every service uses the same way."""

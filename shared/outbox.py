@@ -1,0 +1,189 @@
+"""Transactional outbox: events are stored with the state change, and a relay publishes them afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import zlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from opentelemetry import propagate, trace
+from sqlalchemy import Row, Table, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.db import is_postgres
+from shared.events import Envelope, EventData
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+
+
+class Outbox:
+    """The write side: `emit` adds an event to the caller's transaction; nothing is published here."""
+
+    def __init__(self, table: Table, source: str) -> None:
+        self.table = table
+        self.source = source
+
+    async def emit(
+        self,
+        session: AsyncSession,
+        data: EventData,
+        *,
+        subject: str,
+        caused_by: Envelope | None = None,
+    ) -> Envelope:
+        envelope = Envelope.wrap(data, source=self.source, subject=subject, caused_by=caused_by)
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)  # the relay publishes inside this trace context
+        await session.execute(
+            insert(self.table).values(
+                event_id=str(envelope.event_id),
+                event_type=envelope.type,
+                topic=data.topic,
+                key=subject,
+                payload=envelope.model_dump_json(),
+                trace_carrier=json.dumps(carrier),
+                created_at=datetime.now(UTC),
+                attempts=0,
+            )
+        )
+        return envelope
+
+
+class OutboxRelay:
+    """Publishes pending outbox rows in id order, marks them published, and retries until it can.
+
+    On PostgreSQL several service instances may run a relay: a transaction-scoped advisory lock lets
+    one of them publish at a time (so events of one key keep their order across instances), and the
+    claimed rows are locked with FOR UPDATE SKIP LOCKED while they are published. On SQLite (one
+    process) the rows are read, published, then marked in short transactions, so the single writer
+    lock is never held while waiting for the broker.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        table: Table,
+        broker: KafkaBroker,
+        *,
+        batch_size: int = 500,
+        poll_seconds: float = 0.1,
+        max_backoff_seconds: float = 5.0,
+        publish_timeout_seconds: float = 30.0,
+    ) -> None:
+        self._sessions = sessions
+        self._table = table
+        self._broker = broker
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._max_backoff = max_backoff_seconds
+        self._publish_timeout = publish_timeout_seconds
+        self._lock_key = zlib.crc32(f"outbox:{table.fullname}".encode())
+        self._task: asyncio.Task[None] | None = None
+        self._claimed: list[int] = []
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        backoff = self._poll_seconds
+        while True:
+            try:
+                published = await self.publish_batch()
+                backoff = self._poll_seconds
+            except Exception as exc:  # broker down, database hiccup: keep the rows, try again later
+                log.warning("outbox relay could not publish, retrying in %.1fs: %s", backoff, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+                continue
+            if published < self._batch_size:
+                await asyncio.sleep(self._poll_seconds)
+
+    async def publish_batch(self) -> int:
+        """Publish up to one batch of pending rows; returns how many were published."""
+        self._claimed = []
+        try:
+            async with self._sessions() as session:
+                if is_postgres(session):
+                    return await self._publish_locked(session)
+                return await self._publish_unlocked(session)
+        except Exception as exc:
+            if self._claimed:  # after the claiming transaction ended, so its row locks are gone
+                await self._record_failure(self._claimed, exc)
+            raise
+
+    async def _publish_locked(self, session: AsyncSession) -> int:
+        async with session.begin():
+            if not await session.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key))):
+                return 0
+            rows = (await session.execute(self._pending().with_for_update(skip_locked=True))).all()
+            if rows:
+                await self._publish_rows(rows)
+                await self._mark_published(session, rows)
+        return len(rows)
+
+    async def _publish_unlocked(self, session: AsyncSession) -> int:
+        async with session.begin():
+            rows = (await session.execute(self._pending())).all()
+        if rows:
+            await self._publish_rows(rows)
+            async with session.begin():
+                await self._mark_published(session, rows)
+        return len(rows)
+
+    def _pending(self) -> Any:
+        t = self._table
+        return select(t).where(t.c.published_at.is_(None)).order_by(t.c.id).limit(self._batch_size)
+
+    async def _publish_rows(self, rows: Sequence[Row[Any]]) -> None:
+        self._claimed = [row.id for row in rows]
+        # The producer keeps retrying while the broker is away; bound the wait so the batch is recorded as
+        # failed and tried again (a late acknowledgement then means a duplicate, which the inbox absorbs).
+        async with asyncio.timeout(self._publish_timeout):
+            confirmations = [await self._send(row) for row in rows]
+            await asyncio.gather(*confirmations)
+
+    async def _send(self, row: Row[Any]) -> asyncio.Future[Any]:
+        context = propagate.extract(json.loads(row.trace_carrier or "{}"))
+        with tracer.start_as_current_span(
+            f"outbox relay {row.topic}",
+            context=context,
+            attributes={"messaging.destination.name": row.topic, "talenta.event_id": row.event_id,
+                        "talenta.event_type": row.event_type},
+        ):
+            return await self._broker.publish(
+                row.payload.encode(),
+                row.topic,
+                key=row.key.encode(),
+                headers={"content-type": "application/json", "ce_type": row.event_type, "ce_id": row.event_id},
+                no_confirm=True,
+            )
+
+    async def _mark_published(self, session: AsyncSession, rows: Sequence[Row[Any]]) -> None:
+        t = self._table
+        await session.execute(
+            update(t).where(t.c.id.in_([r.id for r in rows])).values(published_at=datetime.now(UTC))
+        )
+
+    async def _record_failure(self, ids: list[int], exc: Exception) -> None:
+        t = self._table
+        try:
+            async with self._sessions() as session, session.begin():
+                await session.execute(
+                    update(t)
+                    .where(t.c.id.in_(ids))
+                    .values(attempts=t.c.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000])
+                )
+        except Exception:  # recording the failure is best effort; the rows stay pending either way
+            log.exception("could not record the outbox failure")

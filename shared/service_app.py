@@ -1,0 +1,190 @@
+"""One way to assemble a service: FastAPI + a FastStream KafkaBroker in the lifespan, its database and
+migrations, the outbox relay, the event consumer, problem+json errors, health, OpenAPI and AsyncAPI.
+
+A service describes itself with a `ServiceDefinition`; `create_service_app` does the rest the same way
+for all four. Routes and handlers reach the plumbing through `Runtime` (on `app.state.runtime`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from faststream.specification import AsyncAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from sqlalchemy import MetaData, Table, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.auth import TokenVerifier
+from shared.consumer import EventConsumer, Handler, RetryPolicy
+from shared.db import create_engine, session_factory
+from shared.errors import Problem, install_problem_handlers
+from shared.events import EventData
+from shared.migrations import upgrade_to_head
+from shared.outbox import Outbox, OutboxRelay
+from shared.settings import ServiceSettings
+from shared.telemetry import setup_logging, setup_tracing
+
+log = logging.getLogger(__name__)
+
+Subscriptions = Mapping[str, Mapping[str, Handler]]  # topic -> event type -> handler
+
+
+@dataclass
+class Runtime:
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    broker: KafkaBroker
+    outbox: Outbox
+    relay: OutboxRelay
+
+
+@dataclass
+class ServiceDefinition:
+    name: str
+    title: str
+    description: str
+    metadata: MetaData
+    outbox_table: Table
+    inbox_table: Table
+    migrations: Path
+    routers: Sequence[APIRouter]
+    publishes: Sequence[type[EventData]] = ()
+    subscriptions: Callable[[Runtime], Subscriptions] = field(default=lambda runtime: {})
+
+
+def create_service_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
+    setup_logging(definition.name)
+    provider = setup_tracing(definition.name)
+    if not SQLAlchemyInstrumentor().is_instrumented_by_opentelemetry:
+        SQLAlchemyInstrumentor().instrument(tracer_provider=provider)
+
+    engine = create_engine(settings.effective_database_url)
+    sessions = session_factory(engine)
+    broker = KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        enable_idempotence=True,
+        acks="all",
+        request_timeout_ms=settings.kafka_request_timeout_ms,
+        client_id=f"talenta-{definition.name}",
+        middlewares=[KafkaTelemetryMiddleware(tracer_provider=provider)],
+    )
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        broker=broker,
+        outbox=Outbox(definition.outbox_table, source=definition.name),
+        relay=OutboxRelay(sessions, definition.outbox_table, broker, batch_size=settings.outbox_batch_size,
+                          poll_seconds=settings.outbox_poll_seconds,
+                          publish_timeout_seconds=settings.outbox_publish_timeout_seconds),
+    )
+    consumer = EventConsumer(
+        broker, sessions, definition.inbox_table, group_id=settings.group_id,
+        retry=RetryPolicy(settings.consumer_max_attempts, settings.consumer_backoff_seconds,
+                          settings.consumer_backoff_max_seconds),
+    )
+    for topic, handlers in definition.subscriptions(runtime).items():
+        consumer.subscribe(topic, handlers)
+    _document_publications(broker, definition.publishes)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with engine.begin() as conn:
+            await conn.run_sync(upgrade_to_head, definition.migrations)
+        await broker.start()
+        runtime.relay.start()
+        log.info("%s ready", definition.name)
+        try:
+            yield
+        finally:
+            await runtime.relay.stop()
+            await broker.stop()
+            await engine.dispose()
+
+    app = FastAPI(title=definition.title, description=definition.description, version="0.1.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.verifier = TokenVerifier(settings)
+    install_problem_handlers(app)
+    app.include_router(_operations_router(definition))
+    for router in definition.routers:
+        app.include_router(router)
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls="health,ready")
+    return app
+
+
+def _document_publications(broker: KafkaBroker, publishes: Sequence[type[EventData]]) -> None:
+    """Declare the topics this service publishes (through its outbox) so AsyncAPI shows them."""
+    for model in publishes:
+        broker.publisher(
+            model.topic,
+            title=f"{model.topic}:{model.event_type}",
+            description=f"`{model.event_type}` v{model.schema_version}, wrapped in the Talenta envelope; key = subject.",
+            schema=model,
+        )
+
+
+def _operations_router(definition: ServiceDefinition) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/health", summary="Liveness: the process answers")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": definition.name}
+
+    @router.get("/ready", summary="Readiness: the database and the broker answer")
+    async def ready(request: Request) -> JSONResponse:
+        runtime: Runtime = request.app.state.runtime
+        checks: dict[str, str] = {}
+        try:
+            async with runtime.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"failed: {exc}"
+        checks["broker"] = "ok" if await runtime.broker.ping(timeout=2) else "unreachable"
+        ok = all(value == "ok" for value in checks.values())
+        return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
+
+    @router.get("/asyncapi.json", summary="AsyncAPI description of the events this service consumes and publishes")
+    async def asyncapi_json(request: Request) -> JSONResponse:
+        return JSONResponse(_asyncapi(request, definition).to_jsonable())
+
+    @router.get("/asyncapi", response_class=HTMLResponse, include_in_schema=False)
+    async def asyncapi_html(request: Request) -> HTMLResponse:
+        from faststream.specification import get_asyncapi_html
+
+        return HTMLResponse(get_asyncapi_html(_asyncapi(request, definition)))
+
+    return router
+
+
+def _asyncapi(request: Request, definition: ServiceDefinition) -> Any:
+    runtime: Runtime = request.app.state.runtime
+    return AsyncAPI(runtime.broker, title=definition.title, version="0.1.0",
+                    description=definition.description).to_specification()
+
+
+# Dependencies for routes, as Annotated aliases.
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.runtime.sessions() as session:
+        yield session
+
+
+def _runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+SessionDep = Annotated[AsyncSession, Depends(_session)]
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
+
+__all__ = ["Problem", "Runtime", "RuntimeDep", "ServiceDefinition", "SessionDep", "create_service_app"]

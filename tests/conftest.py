@@ -1,0 +1,48 @@
+"""The test harness starts the real infrastructure once per session: a Kafka broker (KRaft, from the
+Maven Central jars) and a throwaway PostgreSQL cluster. Tests isolate themselves with their own
+topics, consumer groups and databases."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from deploy.local.kafka import LocalKafka
+from deploy.local.postgres import LocalPostgres
+
+
+@pytest.fixture(scope="session")
+def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKafka]:
+    broker = LocalKafka(tmp_path_factory.mktemp("kafka"))
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[LocalPostgres]:
+    data_dir = Path(tempfile.mkdtemp(prefix="talenta-pg-"))
+    server = LocalPostgres(data_dir)
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_database(postgres: LocalPostgres) -> str:
+    """A fresh, empty PostgreSQL database for one test; returns its asyncpg URL."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    postgres.create_database(name)
+    return postgres.url(name)
+
+
+@pytest.fixture
+def unique() -> str:
+    """A suffix that keeps topics, groups and ids of one test apart from every other."""
+    return uuid.uuid4().hex[:10]
