@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from faststream.kafka import KafkaBroker
+from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from sqlalchemy import Row, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -114,10 +116,13 @@ class OutboxRelay:
         """Publish up to one batch of pending rows; returns how many were published."""
         self._claimed = []
         try:
-            async with self._sessions() as session:
-                if is_postgres(session):
-                    return await self._publish_locked(session)
-                return await self._publish_unlocked(session)
+            # Polling is not traced (it would be a trace every poll); each row's publish is, inside the
+            # trace of the request that wrote it (`_send` enters the stored context).
+            with suppress_instrumentation():
+                async with self._sessions() as session:
+                    if is_postgres(session):
+                        return await self._publish_locked(session)
+                    return await self._publish_unlocked(session)
         except Exception as exc:
             if self._claimed:  # after the claiming transaction ended, so its row locks are gone
                 await self._record_failure(self._claimed, exc)
@@ -155,20 +160,23 @@ class OutboxRelay:
             await asyncio.gather(*confirmations)
 
     async def _send(self, row: Row[Any]) -> asyncio.Future[Any]:
-        context = propagate.extract(json.loads(row.trace_carrier or "{}"))
-        with tracer.start_as_current_span(
-            f"outbox relay {row.topic}",
-            context=context,
-            attributes={"messaging.destination.name": row.topic, "talenta.event_id": row.event_id,
-                        "talenta.event_type": row.event_type},
-        ):
-            return await self._broker.publish(
-                row.payload.encode(),
-                row.topic,
-                key=row.key.encode(),
-                headers={"content-type": "application/json", "ce_type": row.event_type, "ce_id": row.event_id},
-                no_confirm=True,
-            )
+        # Enter the stored context as a whole (this also leaves the polling's suppressed context).
+        token = otel_context.attach(propagate.extract(json.loads(row.trace_carrier or "{}")))
+        try:
+            with tracer.start_as_current_span(
+                f"outbox relay {row.topic}",
+                attributes={"messaging.destination.name": row.topic, "talenta.event_id": row.event_id,
+                            "talenta.event_type": row.event_type},
+            ):
+                return await self._broker.publish(
+                    row.payload.encode(),
+                    row.topic,
+                    key=row.key.encode(),
+                    headers={"content-type": "application/json", "ce_type": row.event_type, "ce_id": row.event_id},
+                    no_confirm=True,
+                )
+        finally:
+            otel_context.detach(token)
 
     async def _mark_published(self, session: AsyncSession, rows: Sequence[Row[Any]]) -> None:
         t = self._table

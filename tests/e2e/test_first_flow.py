@@ -1,0 +1,149 @@
+"""The first flow end to end, with the four services as processes started the way `make run` starts
+them: profile registered → assessment records a rating and an assessment → succession places the ASN
+in the nine-box grid → notification writes the ASN an inbox message. One trace id throughout."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from deploy.local.kafka import LocalKafka, free_port
+from deploy.local.postgres import LocalPostgres
+from deploy.local.run import SERVICES, ServiceProcess, start_services, stop_services
+from shared.auth import mint_token
+
+pytestmark = [pytest.mark.infra, pytest.mark.e2e]
+
+
+def _valid_nip() -> str:
+    return f"19860926201505{1}{random.randint(0, 999):03d}"
+
+
+def _poll(check: Any, *, timeout: float = 60, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}; last: {result!r}")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def spans_file(tmp_path: Path) -> Path:
+    return tmp_path / "spans.jsonl"
+
+
+def _system(kafka: LocalKafka, data_dir: Path, spans_file: Path, unique: str,
+            database_urls: dict[str, str] | None) -> list[ServiceProcess]:
+    return start_services(
+        bootstrap_servers=kafka.bootstrap_servers, data_dir=data_dir, database_urls=database_urls,
+        ports={name: free_port() for name in SERVICES},
+        extra_env={"OTEL_TRACES_EXPORTER": "jsonl", "TALENTA_TRACES_FILE": str(spans_file),
+                   "KAFKA_GROUP_PREFIX": f"e2e-{unique}"},
+    )
+
+
+@pytest.fixture
+def system_on_postgres(kafka: LocalKafka, postgres: LocalPostgres, tmp_path: Path, spans_file: Path,
+                       unique: str) -> Iterator[dict[str, str]]:
+    urls = {}
+    for name in SERVICES:
+        postgres.create_database(f"{name}_{unique}")
+        urls[name] = postgres.url(f"{name}_{unique}")
+    processes = _system(kafka, tmp_path / "run", spans_file, unique, urls)
+    yield {p.name: p.url for p in processes}
+    stop_services(processes)
+
+
+@pytest.fixture
+def system_on_sqlite(kafka: LocalKafka, tmp_path: Path, spans_file: Path, unique: str) -> Iterator[dict[str, str]]:
+    processes = _system(kafka, tmp_path / "run", spans_file, unique, None)
+    yield {p.name: p.url for p in processes}
+    stop_services(processes)
+
+
+def _run_flow(urls: dict[str, str], spans_file: Path, unique: str) -> None:
+    agency = f"kab-{unique}"
+    nip = _valid_nip()
+    hr = {"Authorization": "Bearer " + mint_token(subject="hr-1", roles=["hr_admin"], agency_id=agency)}
+    me = {"Authorization": "Bearer " + mint_token(subject=nip, roles=["asn"], agency_id=agency, nip=nip)}
+
+    with httpx.Client(timeout=10) as http:
+        created = http.post(f"{urls['profile']}/v1/profiles", headers=hr, json={
+            "nip": nip, "agency_id": agency, "name": "Siti Rahayu", "sex": "male", "birth_date": "1986-09-26",
+            "email": "siti@example.go.id", "position_type": "administrator", "golongan": "III/d",
+        })
+        assert created.status_code == 201, created.text
+
+        def rate() -> httpx.Response | None:  # the assessment service learns of the ASN from the event
+            response = http.post(f"{urls['assessment']}/v1/performance-ratings", headers=hr,
+                                 json={"nip": nip, "year": 2025, "hasil_kerja": "above", "perilaku_kerja": "above"})
+            return response if response.status_code != 422 else None
+
+        rated = _poll(rate, what="the profile to reach the assessment service")
+        assert rated.status_code == 201, rated.text
+        assert rated.json()["rating"] == "sangat_baik"
+
+        assessed = http.post(f"{urls['assessment']}/v1/assessments", headers=hr, json={
+            "nip": nip, "assessed_on": "2026-06-01", "method": "assessment_centre", "assessor": "UPT Penilaian",
+            "competencies": [{"competency": "Integritas", "required": 3, "achieved": 3},
+                             {"competency": "Kerjasama", "required": 3, "achieved": 3},
+                             {"competency": "Pengambilan Keputusan", "required": 4, "achieved": 3}],
+        })
+        assert assessed.status_code == 201, assessed.text
+        assert assessed.json()["potential_level"] == "tinggi"  # JPM 9/10 = 90 → tinggi
+
+        inbox = _poll(lambda: http.get(f"{urls['notification']}/v1/inbox", headers=me).json()["items"],
+                      what="the inbox message")
+        assert inbox[0]["title"] == "Pemetaan talenta Anda: kotak 9"
+        english = http.get(f"{urls['notification']}/v1/inbox", headers=me, params={"lang": "en"}).json()["items"]
+        assert english[0]["title"] == "Your talent placement: box 9"
+
+        talent = http.get(f"{urls['succession']}/v1/talents/{nip}", headers=hr).json()
+        assert talent["current"]["box"] == 9
+        assert [p["box"] for p in talent["history"]] == [9, None]  # unmapped until the assessment came
+
+    _assert_one_trace(spans_file)
+
+
+def _assert_one_trace(spans_file: Path) -> None:
+    def load() -> list[dict[str, Any]]:
+        return [json.loads(line) for line in spans_file.read_text().splitlines()] if spans_file.exists() else []
+
+    def inbox_write_span() -> dict[str, Any] | None:
+        return next((s for s in load() if s["service"] == "notification"
+                     and "INSERT INTO inbox_messages" in _statement(s)), None)
+
+    _poll(inbox_write_span, timeout=20, what="the inbox write span")
+    spans = load()
+    request = next(s for s in spans if s["service"] == "assessment" and s["kind"] == "SERVER"
+                   and s["name"].startswith("POST /v1/assessments"))
+    trace = [s for s in spans if s["trace_id"] == request["trace_id"]]
+    assert {s["service"] for s in trace} == {"assessment", "succession", "notification"}
+    assert any("INSERT INTO inbox_messages" in _statement(s) for s in trace)
+    assert any(s["service"] == "succession" and "INSERT INTO placements" in _statement(s) for s in trace)
+    ids = {s["span_id"] for s in trace}
+    orphans = [s["name"] for s in trace if s["parent_span_id"] and s["parent_span_id"] not in ids]
+    assert orphans == [], "every span's parent is in the same trace"
+
+
+def _statement(span: dict[str, Any]) -> str:
+    attributes = span["attributes"]
+    return str(attributes.get("db.statement") or attributes.get("db.query.text") or "")
+
+
+def test_first_flow_on_postgres(system_on_postgres: dict[str, str], spans_file: Path, unique: str) -> None:
+    _run_flow(system_on_postgres, spans_file, unique)
+
+
+def test_first_flow_on_the_sqlite_default(system_on_sqlite: dict[str, str], spans_file: Path, unique: str) -> None:
+    _run_flow(system_on_sqlite, spans_file, unique)
