@@ -119,9 +119,10 @@ class JsonLogFormatter(logging.Formatter):
 
 
 def setup_logging(service_name: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLogFormatter(service_name))
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    if not any(isinstance(h.formatter, JsonLogFormatter) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonLogFormatter(service_name))
+        root.addHandler(handler)
     root.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
     logging.getLogger("aiokafka").setLevel(logging.WARNING)

@@ -1,0 +1,171 @@
+"""The HTTP surface: problem+json for bad input, 401 without a valid token, and agency isolation."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from deploy.local.kafka import LocalKafka
+from services.assessment.app import create_app as assessment_app
+from services.assessment.models import KnownAsn
+from services.assessment.settings import AssessmentSettings
+from services.notification.app import create_app as notification_app
+from services.notification.models import InboxMessage
+from services.notification.settings import NotificationSettings
+from services.profile.app import create_app as profile_app
+from services.profile.settings import ProfileSettings
+from services.succession.app import create_app as succession_app
+from services.succession.models import TalentAxes
+from services.succession.settings import SuccessionSettings
+from shared.auth import mint_token
+
+pytestmark = pytest.mark.infra
+
+NIP_A = "198609262015051001"  # agency A
+NIP_A2 = "199001012015052003"  # agency A, a colleague
+PROFILE = {"nip": NIP_A, "agency_id": "kab-a", "name": "Budi Santoso", "sex": "male", "birth_date": "1986-09-26"}
+
+
+def bearer(**claims: Any) -> dict[str, str]:
+    return {"Authorization": "Bearer " + mint_token(**claims)}
+
+
+HR_A = bearer(subject="hr-a", roles=["hr_admin"], agency_id="kab-a")
+HR_B = bearer(subject="hr-b", roles=["hr_admin"], agency_id="kab-b")
+BKN = bearer(subject="bkn-1", roles=["bkn"])
+OPERATOR = bearer(subject="ops-1", roles=["operator"])
+ASN_A = bearer(subject=NIP_A, roles=["asn"], agency_id="kab-a", nip=NIP_A)
+ASN_A2 = bearer(subject=NIP_A2, roles=["asn"], agency_id="kab-a", nip=NIP_A2)
+
+
+@asynccontextmanager
+async def running(app_factory: Any, settings: Any) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    app = app_factory(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client, app.state.runtime
+
+
+def _settings(cls: Any, kafka: LocalKafka, tmp_path: Path, unique: str) -> Any:
+    return cls(database_url=f"sqlite+aiosqlite:///{tmp_path}/{cls.__name__}.db",
+               kafka_bootstrap_servers=kafka.bootstrap_servers, kafka_group_prefix=f"http-{unique}")
+
+
+def assert_problem(response: httpx.Response, status: int, field: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert {"type", "title", "status", "detail"} <= body.keys() and body["status"] == status
+    if field is not None:
+        assert field in [e["field"] for e in body.get("errors", [])], body
+    return body
+
+
+async def test_profile_api(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
+    async with running(profile_app, _settings(ProfileSettings, kafka, tmp_path, unique)) as (http, _):
+        # who is asking
+        assert_problem(await http.post("/v1/profiles", json=PROFILE), 401)
+        assert_problem(await http.post("/v1/profiles", json=PROFILE, headers={"Authorization": "Bearer nope"}), 401)
+        assert_problem(await http.post("/v1/profiles", json=PROFILE, headers=ASN_A), 403)
+        assert_problem(await http.post("/v1/profiles", json=PROFILE, headers=HR_B), 403, "agency_id")
+
+        # bad input names the field
+        malformed = await http.post("/v1/profiles", content=b'{"nip": ', headers={**HR_A, "content-type": "application/json"})
+        assert_problem(malformed, 422)
+        assert_problem(await http.post("/v1/profiles", json={**PROFILE, "nip": "12345"}, headers=HR_A), 422, "nip")
+        assert_problem(await http.post("/v1/profiles", json={**PROFILE, "nip": "198602302015051001"}, headers=HR_A),
+                       422, "nip")
+        body = assert_problem(await http.post("/v1/profiles", json={**PROFILE, "birth_date": "1986-09-27"},
+                                              headers=HR_A), 422)
+        assert "birth_date" in body["detail"]
+        assert_problem(await http.post("/v1/profiles", json={**PROFILE, "golongan": "V/a"}, headers=HR_A),
+                       422, "golongan")
+
+        created = await http.post("/v1/profiles", json=PROFILE, headers=HR_A)
+        assert created.status_code == 201, created.text
+        assert created.json()["created_at"].endswith("Z") or "+00:00" in created.json()["created_at"]
+        assert_problem(await http.post("/v1/profiles", json=PROFILE, headers=HR_A), 409, "nip")
+
+        # who may read it
+        assert (await http.get(f"/v1/profiles/{NIP_A}", headers=HR_A)).status_code == 200
+        assert (await http.get(f"/v1/profiles/{NIP_A}", headers=ASN_A)).status_code == 200
+        assert (await http.get(f"/v1/profiles/{NIP_A}", headers=BKN)).status_code == 200
+        for other in (HR_B, ASN_A2):
+            response = await http.get(f"/v1/profiles/{NIP_A}", headers=other)
+            assert_problem(response, 404)
+            assert "Budi" not in response.text
+        assert_problem(await http.get(f"/v1/profiles/{NIP_A}", headers=OPERATOR), 403)
+
+
+async def test_assessment_api(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
+    async with running(assessment_app, _settings(AssessmentSettings, kafka, tmp_path, unique)) as (http, runtime):
+        async with runtime.sessions() as session, session.begin():
+            session.add(KnownAsn(nip=NIP_A, agency_id="kab-a", name="Budi Santoso"))
+        assessment = {"nip": NIP_A, "assessed_on": "2026-06-01", "method": "cact", "assessor": "BKN CACT",
+                      "competencies": [{"competency": "Integritas", "required": 3, "achieved": 2}]}
+
+        assert_problem(await http.post("/v1/assessments", json=assessment), 401)
+        assert_problem(await http.post("/v1/assessments", json={**assessment, "nip": NIP_A2}, headers=HR_A), 422, "nip")
+        assert_problem(await http.post("/v1/assessments", json=assessment, headers=HR_B), 422, "nip")
+        bad_level = {**assessment, "competencies": [{"competency": "Integritas", "required": 3, "achieved": 6}]}
+        assert_problem(await http.post("/v1/assessments", json=bad_level, headers=HR_A), 422, "competencies.0.achieved")
+        assert_problem(await http.post("/v1/assessments", json={**assessment, "assessed_on": "2999-01-01"},
+                                       headers=HR_A), 422, "assessed_on")
+        assert_problem(await http.post("/v1/performance-ratings", json={"nip": NIP_A, "year": 2025}, headers=HR_A), 422)
+
+        first = await http.post("/v1/assessments", json=assessment, headers=HR_A)
+        assert first.status_code == 201, first.text
+        assert first.json()["jpm"] == pytest.approx(66.67) and first.json()["potential_level"] == "rendah"
+        again = await http.post("/v1/assessments", json=assessment, headers=HR_A)
+        assert again.status_code == 200 and again.json()["id"] == first.json()["id"]  # no duplicate
+
+
+async def test_succession_api_scopes_to_the_agency(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
+    async with running(succession_app, _settings(SuccessionSettings, kafka, tmp_path, unique)) as (http, runtime):
+        async with runtime.sessions() as session, session.begin():
+            session.add(TalentAxes(nip=NIP_A, agency_id="kab-a"))
+        assert (await http.get(f"/v1/talents/{NIP_A}", headers=HR_A)).status_code == 200
+        assert (await http.get(f"/v1/talents/{NIP_A}", headers=ASN_A)).status_code == 200
+        assert_problem(await http.get(f"/v1/talents/{NIP_A}", headers=HR_B), 404)
+        assert_problem(await http.get(f"/v1/talents/{NIP_A}", headers=ASN_A2), 404)
+        assert_problem(await http.get(f"/v1/talents/{NIP_A}"), 401)
+
+
+async def test_inbox_belongs_to_its_asn(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
+    async with running(notification_app, _settings(NotificationSettings, kafka, tmp_path, unique)) as (http, runtime):
+        async with runtime.sessions() as session, session.begin():
+            for i in range(3):
+                session.add(InboxMessage(nip=NIP_A, agency_id="kab-a", channel="in_app", source_event_id=f"e{i}",
+                                         event_type="talent.reclassified", title_id=f"Judul {i}", body_id="Isi",
+                                         title_en=f"Title {i}", body_en="Body", template_version="t/1"))
+        page = (await http.get("/v1/inbox", headers=ASN_A, params={"limit": 2})).json()
+        assert [m["title"] for m in page["items"]] == ["Judul 2", "Judul 1"]
+        rest = (await http.get("/v1/inbox", headers=ASN_A, params={"limit": 2, "cursor": page["next_cursor"]})).json()
+        assert [m["title"] for m in rest["items"]] == ["Judul 0"] and rest["next_cursor"] is None
+        assert (await http.get("/v1/inbox/unread-count", headers=ASN_A)).json() == {"unread": 3}
+
+        message_id = page["items"][0]["id"]
+        assert (await http.get("/v1/inbox", headers=ASN_A2)).json()["items"] == []
+        assert_problem(await http.post(f"/v1/inbox/{message_id}/read", headers=ASN_A2), 404)
+        assert_problem(await http.get("/v1/inbox", headers=HR_A), 403)
+        assert_problem(await http.get("/v1/inbox", headers=ASN_A, params={"cursor": "!!"}), 422, "cursor")
+        read = await http.post(f"/v1/inbox/{message_id}/read", headers=ASN_A)
+        assert read.status_code == 200 and read.json()["read_at"] is not None
+        assert (await http.get("/v1/inbox/unread-count", headers=ASN_A)).json() == {"unread": 2}
+
+
+async def test_health_ready_and_asyncapi(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
+    async with running(succession_app, _settings(SuccessionSettings, kafka, tmp_path, unique)) as (http, _):
+        assert (await http.get("/health")).json()["status"] == "ok"
+        ready = await http.get("/ready")
+        assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+        spec = (await http.get("/asyncapi.json")).json()
+        channels = " ".join(spec["channels"])
+        assert "talenta.assessment.events" in channels and "talenta.talent.events" in channels
+        assert "/v1/talents/{nip}" in (await http.get("/openapi.json")).json()["paths"]
