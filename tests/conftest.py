@@ -5,6 +5,8 @@ topics, consumer groups and databases."""
 from __future__ import annotations
 
 import shutil
+import signal
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -14,6 +16,11 @@ import pytest
 
 from deploy.local.kafka import LocalKafka
 from deploy.local.postgres import LocalPostgres
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # A SIGTERM (a CI timeout, say) unwinds like Ctrl-C, so the broker and the database are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
 @pytest.fixture(scope="session")
