@@ -50,3 +50,20 @@ def test_agency_scope() -> None:
     assert asn.can_see_person("198609262015051001", "kab-a")
     assert not asn.can_see_person("199001012015052003", "kab-a")  # a colleague in the same agency
     assert not operator.can_see_person("199001012015052003", "kab-a")  # operators see no personal data
+
+
+def test_production_tokens_verify_against_a_configured_public_key() -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    claims = {"sub": "u9", "roles": ["bkn"], "aud": "talenta", "exp": int(time.time()) + 60}
+    verifier = TokenVerifier(ServiceSettings(jwt_public_key=public_pem))
+    assert verifier.verify(jwt.encode(claims, key, algorithm="RS256")).roles == {Role.BKN}
+    # a token signed with the development secret is no longer accepted
+    with pytest.raises(Problem) as caught:
+        verifier.verify(mint_token(subject="u9", roles=["bkn"]))
+    assert caught.value.status == 401
