@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import is_postgres
 from shared.events import Envelope, EventData
+from shared.metrics import ServiceMetrics
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -77,6 +78,7 @@ class OutboxRelay:
         poll_seconds: float = 0.1,
         max_backoff_seconds: float = 5.0,
         publish_timeout_seconds: float = 30.0,
+        metrics: ServiceMetrics | None = None,
     ) -> None:
         self._sessions = sessions
         self._table = table
@@ -85,6 +87,7 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._max_backoff = max_backoff_seconds
         self._publish_timeout = publish_timeout_seconds
+        self._metrics = metrics
         self._lock_key = zlib.crc32(f"outbox:{table.fullname}".encode())
         self._task: asyncio.Task[None] | None = None
         self._claimed: list[int] = []
@@ -124,6 +127,8 @@ class OutboxRelay:
                         return await self._publish_locked(session)
                     return await self._publish_unlocked(session)
         except Exception as exc:
+            if self._metrics:
+                self._metrics.outbox_failures.inc()
             if self._claimed:  # after the claiming transaction ended, so its row locks are gone
                 await self._record_failure(self._claimed, exc)
             raise
@@ -158,6 +163,9 @@ class OutboxRelay:
         async with asyncio.timeout(self._publish_timeout):
             confirmations = [await self._send(row) for row in rows]
             await asyncio.gather(*confirmations)
+        if self._metrics:
+            for row in rows:
+                self._metrics.outbox_published.labels(row.topic).inc()
 
     async def _send(self, row: Row[Any]) -> asyncio.Future[Any]:
         # Enter the stored context as a whole (this also leaves the polling's suppressed context).
@@ -195,3 +203,15 @@ class OutboxRelay:
                 )
         except Exception:  # recording the failure is best effort; the rows stay pending either way
             log.exception("could not record the outbox failure")
+
+
+async def backlog(sessions: async_sessionmaker[AsyncSession], table: Table) -> tuple[int, datetime | None]:
+    """How many rows wait to be published, and when the oldest of them was written."""
+    async with sessions() as session:
+        row = (await session.execute(
+            select(func.count(), func.min(table.c.created_at)).where(table.c.published_at.is_(None))
+        )).one()
+    oldest = row[1]
+    if oldest is not None and oldest.tzinfo is None:  # SQLite keeps no zone; rows are written in UTC
+        oldest = oldest.replace(tzinfo=UTC)
+    return row[0], oldest

@@ -11,17 +11,19 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.specification import AsyncAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
-from sqlalchemy import MetaData, Table, text
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.auth import TokenVerifier
@@ -29,8 +31,9 @@ from shared.consumer import EventConsumer, Handler, RetryPolicy
 from shared.db import create_engine, session_factory
 from shared.errors import Problem, install_problem_handlers
 from shared.events import EventData
+from shared.metrics import BusinessGauge, HttpMetricsMiddleware, ServiceMetrics
 from shared.migrations import upgrade_to_head
-from shared.outbox import Outbox, OutboxRelay
+from shared.outbox import Outbox, OutboxRelay, backlog
 from shared.settings import ServiceSettings
 from shared.telemetry import setup_logging, setup_tracing
 
@@ -47,6 +50,9 @@ class Runtime:
     broker: KafkaBroker
     outbox: Outbox
     relay: OutboxRelay
+    consumer: EventConsumer
+    metrics: ServiceMetrics
+    outbox_table: Table
 
 
 @dataclass
@@ -61,6 +67,7 @@ class ServiceDefinition:
     routers: Sequence[APIRouter]
     publishes: Sequence[type[EventData]] = ()
     subscriptions: Callable[[Runtime], Subscriptions] = field(default=lambda runtime: {})
+    gauges: Sequence[BusinessGauge] = ()
 
 
 def create_service_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
@@ -79,6 +86,7 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
         client_id=f"talenta-{definition.name}",
         middlewares=[KafkaTelemetryMiddleware(tracer_provider=provider)],
     )
+    metrics = ServiceMetrics(definition.name, definition.gauges)
     runtime = Runtime(
         settings=settings,
         engine=engine,
@@ -87,15 +95,18 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
         outbox=Outbox(definition.outbox_table, source=definition.name),
         relay=OutboxRelay(sessions, definition.outbox_table, broker, batch_size=settings.outbox_batch_size,
                           poll_seconds=settings.outbox_poll_seconds,
-                          publish_timeout_seconds=settings.outbox_publish_timeout_seconds),
-    )
-    consumer = EventConsumer(
-        broker, sessions, definition.inbox_table, group_id=settings.group_id,
-        retry=RetryPolicy(settings.consumer_max_attempts, settings.consumer_backoff_seconds,
-                          settings.consumer_backoff_max_seconds),
+                          publish_timeout_seconds=settings.outbox_publish_timeout_seconds, metrics=metrics),
+        consumer=EventConsumer(
+            broker, sessions, definition.inbox_table, group_id=settings.group_id,
+            retry=RetryPolicy(settings.consumer_max_attempts, settings.consumer_backoff_seconds,
+                              settings.consumer_backoff_max_seconds),
+            metrics=metrics,
+        ),
+        metrics=metrics,
+        outbox_table=definition.outbox_table,
     )
     for topic, handlers in definition.subscriptions(runtime).items():
-        consumer.subscribe(topic, handlers)
+        runtime.consumer.subscribe(topic, handlers)
     _document_publications(broker, definition.publishes)
 
     @asynccontextmanager
@@ -116,6 +127,7 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
     app.state.runtime = runtime
     app.state.verifier = TokenVerifier(settings)
     install_problem_handlers(app)
+    app.add_middleware(HttpMetricsMiddleware, metrics=metrics)
     app.include_router(_operations_router(definition))
     for router in definition.routers:
         app.include_router(router)
@@ -141,19 +153,26 @@ def _operations_router(definition: ServiceDefinition) -> APIRouter:
     async def health() -> dict[str, str]:
         return {"status": "ok", "service": definition.name}
 
-    @router.get("/ready", summary="Readiness: the database and the broker answer")
+    @router.get("/ready", summary="Readiness: the database and the broker answer; the outbox keeps up")
     async def ready(request: Request) -> JSONResponse:
         runtime: Runtime = request.app.state.runtime
         checks: dict[str, str] = {}
         try:
-            async with runtime.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            pending, _ = await backlog(runtime.sessions, runtime.outbox_table)
             checks["database"] = "ok"
+            limit = runtime.settings.ready_max_outbox_backlog
+            checks["outbox"] = "ok" if pending <= limit else f"backlog {pending} over {limit}"
         except Exception as exc:
             checks["database"] = f"failed: {exc}"
         checks["broker"] = "ok" if await runtime.broker.ping(timeout=2) else "unreachable"
         ok = all(value == "ok" for value in checks.values())
         return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics(request: Request) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        await _refresh_gauges(runtime)
+        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/asyncapi.json", summary="AsyncAPI description of the events this service consumes and publishes")
     async def asyncapi_json(request: Request) -> JSONResponse:
@@ -166,6 +185,22 @@ def _operations_router(definition: ServiceDefinition) -> APIRouter:
         return HTMLResponse(get_asyncapi_html(_asyncapi(request, definition)))
 
     return router
+
+
+async def _refresh_gauges(runtime: Runtime) -> None:
+    """State gauges are computed at scrape time, from the broker and the database."""
+    m = runtime.metrics
+    m.consumer_lag.clear()
+    for (topic, partition), lag in (await runtime.consumer.lag()).items():
+        m.consumer_lag.labels(topic, str(partition)).set(lag)
+    pending, oldest = await backlog(runtime.sessions, runtime.outbox_table)
+    m.outbox_backlog.set(pending)
+    m.outbox_oldest_age.set((datetime.now(UTC) - oldest).total_seconds() if oldest else 0)
+    async with runtime.sessions() as session:
+        for gauge, prometheus_gauge in m.business:
+            prometheus_gauge.clear()
+            for labels, value in await gauge.query(session):
+                prometheus_gauge.labels(*labels).set(value)
 
 
 def _asyncapi(request: Request, definition: ServiceDefinition) -> Any:

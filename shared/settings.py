@@ -31,6 +31,7 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = 500
     outbox_poll_seconds: float = 0.1
     outbox_publish_timeout_seconds: float = 30.0
+    ready_max_outbox_backlog: int = 100_000  # /ready fails above this many unpublished events
 
     # Consumers: bounded retries with exponential backoff, then the dead-letter topic.
     consumer_max_attempts: int = 4

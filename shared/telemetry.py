@@ -1,15 +1,17 @@
 """OpenTelemetry setup from the standard OTEL_* variables, plus JSON logs carrying trace and span ids.
 
-OTEL_TRACES_EXPORTER chooses the exporter: `otlp` (OTLP over HTTP to OTEL_EXPORTER_OTLP_ENDPOINT, the
-production path through a collector), `console`, `none`, or `jsonl`, which appends one JSON object per
-span to the file named by TALENTA_TRACES_FILE (what the end-to-end tests read). Unset: `otlp` when an
-OTLP endpoint is configured, else `none`.
+OTEL_TRACES_EXPORTER chooses the exporters, comma-separated: `otlp` (OTLP over HTTP to
+OTEL_EXPORTER_OTLP_ENDPOINT, the production path through a collector), `zipkin` (to
+OTEL_EXPORTER_ZIPKIN_ENDPOINT, the local trace UI), `console`, `none`, or `jsonl`, which appends one
+JSON object per span to the file named by TALENTA_TRACES_FILE (what the tests read). Unset: `otlp`
+when an OTLP endpoint is configured, else `none`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from contextvars import ContextVar
 import os
 import sys
 import threading
@@ -26,6 +28,10 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
     SpanExportResult,
 )
+
+
+current_event_id: ContextVar[str | None] = ContextVar("current_event_id", default=None)
+"""The id of the event being consumed, for the logs."""
 
 
 class JsonLinesSpanExporter(SpanExporter):
@@ -61,23 +67,31 @@ def span_to_dict(span: ReadableSpan) -> dict[str, Any]:
     }
 
 
-def _exporter() -> tuple[SpanExporter | None, bool]:
-    """The configured exporter, and whether to export synchronously (files, console)."""
-    choice = os.environ.get("OTEL_TRACES_EXPORTER") or (
-        "otlp" if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-        else "none"
-    )
-    if choice == "otlp":
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+def _exporters() -> list[tuple[SpanExporter, bool]]:
+    """The configured exporters (comma-separated, as the standard allows), each with whether to export
+    synchronously (files and console) or in batches."""
+    default = "otlp" if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get(
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") else "none"
+    exporters: list[tuple[SpanExporter, bool]] = []
+    for choice in (os.environ.get("OTEL_TRACES_EXPORTER") or default).split(","):
+        match choice.strip():
+            case "otlp":
+                from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        return OTLPSpanExporter(), False
-    if choice == "console":
-        return ConsoleSpanExporter(), True
-    if choice == "jsonl":
-        return JsonLinesSpanExporter(os.environ.get("TALENTA_TRACES_FILE", "spans.jsonl")), True
-    if choice == "none":
-        return None, False
-    raise ValueError(f"OTEL_TRACES_EXPORTER={choice!r}: expected otlp, console, jsonl or none")
+                exporters.append((OTLPSpanExporter(), False))
+            case "zipkin":  # endpoint from OTEL_EXPORTER_ZIPKIN_ENDPOINT
+                from opentelemetry.exporter.zipkin.json import ZipkinExporter
+
+                exporters.append((ZipkinExporter(), False))
+            case "console":
+                exporters.append((ConsoleSpanExporter(), True))
+            case "jsonl":
+                exporters.append((JsonLinesSpanExporter(os.environ.get("TALENTA_TRACES_FILE", "spans.jsonl")), True))
+            case "none" | "":
+                pass
+            case other:
+                raise ValueError(f"OTEL_TRACES_EXPORTER={other!r}: expected otlp, zipkin, console, jsonl or none")
+    return exporters
 
 
 def setup_tracing(service_name: str) -> TracerProvider:
@@ -87,8 +101,7 @@ def setup_tracing(service_name: str) -> TracerProvider:
         return current
     resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", service_name)})
     provider = TracerProvider(resource=resource)
-    exporter, synchronous = _exporter()
-    if exporter is not None:
+    for exporter, synchronous in _exporters():
         provider.add_span_processor(SimpleSpanProcessor(exporter) if synchronous else BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
     return provider
@@ -113,6 +126,8 @@ class JsonLogFormatter(logging.Formatter):
         if context.is_valid:
             entry["trace_id"] = format(context.trace_id, "032x")
             entry["span_id"] = format(context.span_id, "016x")
+        if (event_id := current_event_id.get()) is not None:
+            entry["event_id"] = event_id
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.notification import api, handlers, models
+from services.notification.metrics import NOTIFICATIONS
 from services.notification.settings import NotificationSettings
 from shared.service_app import ServiceDefinition, create_service_app
 
@@ -18,6 +19,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     routers=[api.router],
     subscriptions=handlers.subscriptions,
+    gauges=[NOTIFICATIONS],
 )
 
 

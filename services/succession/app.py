@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.succession import api, handlers, models
+from services.succession.metrics import PLACEMENTS_BY_BOX
 from services.succession.settings import SuccessionSettings
 from shared.events.schemas import TalentReclassified
 from shared.service_app import ServiceDefinition, create_service_app
@@ -21,6 +22,7 @@ DEFINITION = ServiceDefinition(
     routers=[api.router],
     publishes=[TalentReclassified],
     subscriptions=handlers.subscriptions,
+    gauges=[PLACEMENTS_BY_BOX],
 )
 
 

@@ -14,6 +14,7 @@ from deploy.local.kafka import LocalKafka
 from shared.consumer import EventConsumer, RetryPolicy
 from shared.events import Envelope
 from shared.events.topics import dead_letter
+from shared.metrics import ServiceMetrics
 from shared.outbox import Outbox, OutboxRelay
 from tests.integration.kafka_helpers import create_topics, eventually, read_topic
 from tests.integration.plumbing import applied, applied_rows, database, inbox, kafka_broker, outbox, probe_on
@@ -43,7 +44,7 @@ async def test_the_same_event_delivered_twice_changes_state_once(kafka: LocalKaf
     envelope = Envelope.wrap(probe_on(topic)(n=7), source="test", subject="198609262015051001")
     async with database(pg_database) as sessions:
         broker = kafka_broker(kafka.bootstrap_servers)
-        EventConsumer(broker, sessions, inbox, group_id=group, retry=RETRY).subscribe(topic, {"test.probe": _apply})
+        EventConsumer(broker, sessions, inbox, group_id=group, retry=RETRY, metrics=ServiceMetrics("test")).subscribe(topic, {"test.probe": _apply})
         await broker.start()
         try:
             for _ in range(2):
@@ -77,7 +78,7 @@ async def test_a_poison_message_reaches_the_dlq_after_bounded_retries_and_the_pa
     poison, transient, after = (Envelope.wrap(Probe(n=n), source="test", subject="same-asn") for n in (13, 14, 15))
     async with database(pg_database) as sessions:
         broker = kafka_broker(kafka.bootstrap_servers)
-        EventConsumer(broker, sessions, inbox, group_id=group, retry=RETRY).subscribe(topic, {"test.probe": handler})
+        EventConsumer(broker, sessions, inbox, group_id=group, retry=RETRY, metrics=ServiceMetrics("test")).subscribe(topic, {"test.probe": handler})
         producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
         await producer.start()
         await broker.start()
@@ -119,7 +120,7 @@ async def test_events_of_one_asn_are_handled_in_order(kafka: LocalKafka, pg_data
                 for subject in subjects:
                     await writer.emit(session, Probe(n=n), subject=subject)
         broker = kafka_broker(kafka.bootstrap_servers)
-        EventConsumer(broker, sessions, inbox, group_id=group, retry=RETRY).subscribe(topic, {"test.probe": _apply})
+        EventConsumer(broker, sessions, inbox, group_id=group, retry=RETRY, metrics=ServiceMetrics("test")).subscribe(topic, {"test.probe": _apply})
         relay = OutboxRelay(sessions, outbox, broker, batch_size=30)
         await broker.start()
         relay.start()

@@ -164,7 +164,7 @@ async def test_health_ready_and_asyncapi(kafka: LocalKafka, tmp_path: Path, uniq
     async with running(succession_app, _settings(SuccessionSettings, kafka, tmp_path, unique)) as (http, _):
         assert (await http.get("/health")).json()["status"] == "ok"
         ready = await http.get("/ready")
-        assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+        assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "outbox": "ok", "broker": "ok"}
         spec = (await http.get("/asyncapi.json")).json()
         channels = " ".join(spec["channels"])
         assert "talenta.assessment.events" in channels and "talenta.talent.events" in channels
