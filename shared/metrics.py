@@ -1,4 +1,4 @@
-"""Prometheus metrics, the same names in every service (label `service` tells them apart).
+"""Prometheus metrics, the same names in every service (the scrape job tells the services apart).
 
 Counters and histograms are updated where things happen (HTTP middleware, consumer, relay); gauges
 that describe state (consumer lag, outbox backlog, a service's own business gauges) are computed when

@@ -23,10 +23,10 @@ from faststream.specification import AsyncAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import MetaData, Table
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from shared.auth import TokenVerifier
+from shared.auth import Role, TokenVerifier, require_roles, roles_note
 from shared.consumer import EventConsumer, Handler, RetryPolicy
 from shared.db import create_engine, session_factory
 from shared.errors import Problem, install_problem_handlers
@@ -60,7 +60,6 @@ class ServiceDefinition:
     name: str
     title: str
     description: str
-    metadata: MetaData
     outbox_table: Table
     inbox_table: Table
     migrations: Path
@@ -131,7 +130,7 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
     app.include_router(_operations_router(definition))
     for router in definition.routers:
         app.include_router(router)
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls="health,ready")
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls="health,ready,metrics")
     return app
 
 
@@ -168,7 +167,9 @@ def _operations_router(definition: ServiceDefinition) -> APIRouter:
         ok = all(value == "ok" for value in checks.values())
         return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response,
+                description="Scraped with an operator token. " + roles_note(Role.OPERATOR),
+                dependencies=[Depends(require_roles(Role.OPERATOR))])
     async def metrics(request: Request) -> Response:
         runtime: Runtime = request.app.state.runtime
         await _refresh_gauges(runtime)

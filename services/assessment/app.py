@@ -13,7 +13,6 @@ DEFINITION = ServiceDefinition(
     name="assessment",
     title="Talenta assessment service",
     description="Competency assessments (job-person match, potential) and yearly SKP performance ratings.",
-    metadata=models.metadata,
     outbox_table=models.outbox,
     inbox_table=models.inbox,
     migrations=Path(__file__).parent / "migrations",

@@ -13,7 +13,6 @@ DEFINITION = ServiceDefinition(
     name="notification",
     title="Talenta notification service",
     description="In-app inbox (email and webhooks to come), from the other services' events.",
-    metadata=models.metadata,
     outbox_table=models.outbox,
     inbox_table=models.inbox,
     migrations=Path(__file__).parent / "migrations",

@@ -13,7 +13,6 @@ DEFINITION = ServiceDefinition(
     name="profile",
     title="Talenta profile service",
     description="ASN profiles and portfolios, agencies, and the data-quality index.",
-    metadata=models.metadata,
     outbox_table=models.outbox,
     inbox_table=models.inbox,
     migrations=Path(__file__).parent / "migrations",

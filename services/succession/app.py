@@ -15,7 +15,6 @@ DEFINITION = ServiceDefinition(
     title="Talenta succession service",
     description="Nine-box placements and their history; talent pools, key positions, succession plans, "
     "the talent committee and development plans.",
-    metadata=models.metadata,
     outbox_table=models.outbox,
     inbox_table=models.inbox,
     migrations=Path(__file__).parent / "migrations",

@@ -14,6 +14,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deploy.local.kafka import LocalKafka
+from shared.auth import mint_token
 from shared.events import Envelope
 from shared.service_app import ServiceDefinition, create_service_app
 from shared.settings import ServiceSettings
@@ -26,8 +27,13 @@ pytestmark = pytest.mark.infra
 Samples = Mapping[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
+OPERATOR = {"Authorization": "Bearer " + mint_token(subject="ops", roles=["operator"])}
+
+
 async def scrape(http: httpx.AsyncClient) -> Samples:
-    text = (await http.get("/metrics")).text
+    response = await http.get("/metrics", headers=OPERATOR)
+    assert response.status_code == 200, response.text
+    text = response.text
     return {(s.name, tuple(sorted(s.labels.items()))): s.value
             for family in text_string_to_metric_families(text) for s in family.samples}
 
@@ -46,7 +52,7 @@ async def test_metrics_show_lag_and_outbox_backlog_rise_and_fall(kafka: LocalKaf
         await session.execute(insert(applied).values(subject=envelope.subject, n=envelope.data["n"]))
 
     definition = ServiceDefinition(
-        name="probe", title="probe", description="probe", metadata=models.metadata, outbox_table=outbox,
+        name="probe", title="probe", description="probe", outbox_table=outbox,
         inbox_table=inbox, migrations=Path(models.__file__).parent / "migrations", routers=[],
         subscriptions=lambda runtime: {consumed: {"test.probe": gated}},
     )
@@ -62,6 +68,9 @@ async def test_metrics_show_lag_and_outbox_backlog_rise_and_fall(kafka: LocalKaf
             async with runtime.sessions() as session, session.begin():
                 for n in range(5):
                     await runtime.outbox.emit(session, Out(n=n), subject="198609262015051001")
+            assert (await http.get("/metrics")).status_code == 401
+            assert (await http.get("/metrics", headers={"Authorization": "Bearer " + mint_token(
+                subject="hr", roles=["hr_admin"], agency_id="kab-a")})).status_code == 403
             samples = await scrape(http)
             assert total(samples, "talenta_outbox_backlog") == 5
             assert total(samples, "talenta_outbox_oldest_unpublished_age_seconds") > 0
