@@ -16,6 +16,9 @@ import pytest
 
 from deploy.local.kafka import LocalKafka
 from deploy.local.postgres import LocalPostgres
+from deploy.local.zipkin import LocalZipkin
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -39,6 +42,22 @@ def postgres() -> Iterator[LocalPostgres]:
     yield server
     server.stop()
     shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def zipkin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalZipkin]:
+    """The trace UI operators use, for the tests that check a flow's trace is visible in it."""
+    server = LocalZipkin(tmp_path_factory.mktemp("zipkin"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """Where tests leave files for people to look at (screenshots); kept by CI."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
 
 
 @pytest.fixture

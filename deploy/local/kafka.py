@@ -88,11 +88,21 @@ def free_port(avoid: int | None = None) -> int:
             return port
 
 
+def ensure_port_free(port: int, what: str) -> None:
+    """Fail clearly when something already listens on ``port`` (say, a broker left running)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT leftovers are fine
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            raise RuntimeError(f"port {port} for {what} is already in use: is another one still running?") from None
+
+
 def _java() -> str:
     java_home = os.environ.get("JAVA_HOME")
     java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
     if java is None:
-        raise RuntimeError("Java 17+ is needed to run Kafka")
+        raise RuntimeError("Java 17+ is needed (JAVA_HOME or java on PATH)")
     return java
 
 
@@ -159,6 +169,8 @@ class LocalKafka:
         """Start the broker and return once it serves metadata; raise with the log's tail if not."""
         if self._proc is not None:
             raise RuntimeError("this broker is already started")
+        ensure_port_free(self.port, "Kafka")
+        ensure_port_free(self.controller_port, "the Kafka controller")
         classpath = f"{ensure_jars()}/*"
         java = _java()
         config = self._write_config()

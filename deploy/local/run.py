@@ -1,4 +1,5 @@
-"""Run the whole system on one machine: a real Kafka broker and the four services on SQLite.
+"""Run the whole system on one machine: a real Kafka broker, the Zipkin trace UI and the four services
+on SQLite.
 
     make run            (or: python -m deploy.local.run)
 
@@ -21,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from deploy.local.kafka import LocalKafka
+from deploy.local.zipkin import LocalZipkin
 from shared.auth import mint_token
 
 REPO = Path(__file__).resolve().parents[2]
@@ -115,20 +117,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=REPO / "var", help="SQLite files, Kafka data, logs")
     parser.add_argument("--kafka-port", type=int, default=9092)
+    parser.add_argument("--zipkin-port", type=int, default=9411)
     args = parser.parse_args()
     data_dir: Path = args.data_dir.resolve()
 
     started = time.monotonic()
     kafka = LocalKafka(data_dir / "kafka", port=args.kafka_port)
-    print(f"starting Kafka on {kafka.bootstrap_servers} ...", flush=True)
-    kafka.start()
-    print(f"Kafka ready after {time.monotonic() - started:.1f}s; starting the services ...", flush=True)
+    zipkin = LocalZipkin(data_dir / "zipkin", port=args.zipkin_port)
     processes: list[ServiceProcess] = []
     try:
-        processes = start_services(bootstrap_servers=kafka.bootstrap_servers, data_dir=data_dir)
+        # One after the other: on two cores, two JVMs starting side by side take longer in all.
+        for server in (kafka, zipkin):
+            server.start()
+            print(f"{type(server).__name__.removeprefix('Local')} ready after {time.monotonic() - started:.1f}s",
+                  flush=True)
+        tracing = {"OTEL_TRACES_EXPORTER": "zipkin", "OTEL_EXPORTER_ZIPKIN_ENDPOINT": zipkin.spans_endpoint}
+        processes = start_services(bootstrap_servers=kafka.bootstrap_servers, data_dir=data_dir, extra_env=tracing)
         print(f"\nTalenta is running (ready after {time.monotonic() - started:.1f}s):")
         for process in processes:
             print(f"  {process.name:<13} {process.url}/docs   (AsyncAPI: {process.url}/asyncapi)")
+        print(f"  traces        {zipkin.url}/zipkin/   (Zipkin)")
+        print("  metrics       /metrics on each service (Prometheus format, operator token)")
         print(f"  kafka         {kafka.bootstrap_servers}")
         print(f"\nlogs and SQLite files: {data_dir}")
         token = mint_token(subject="hr-demo", roles=["hr_admin"], agency_id="kab-demo")
@@ -146,6 +155,7 @@ def main() -> None:
     finally:
         print("\nstopping ...", flush=True)
         stop_services(processes)
+        zipkin.stop()
         kafka.stop()
 
 
