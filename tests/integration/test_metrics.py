@@ -57,7 +57,7 @@ async def test_metrics_show_lag_and_outbox_backlog_rise_and_fall(kafka: LocalKaf
         subscriptions=lambda runtime: {consumed: {"test.probe": gated}},
     )
     settings = ServiceSettings(service_name="probe", database_url=pg_database, kafka_bootstrap_servers=kafka.bootstrap_servers,
-                               kafka_group_prefix=f"metrics-{unique}")
+                               kafka_group_prefix=f"metrics-{unique}", ready_max_outbox_backlog=3)
     app = create_service_app(definition, settings)
     async with app.router.lifespan_context(app):
         runtime = app.state.runtime
@@ -74,8 +74,11 @@ async def test_metrics_show_lag_and_outbox_backlog_rise_and_fall(kafka: LocalKaf
             samples = await scrape(http)
             assert total(samples, "talenta_outbox_backlog") == 5
             assert total(samples, "talenta_outbox_oldest_unpublished_age_seconds") > 0
+            not_ready = await http.get("/ready")
+            assert not_ready.status_code == 503 and not_ready.json()["checks"]["outbox"] == "backlog 5 over 3"
             runtime.relay.start()
             await eventually(lambda: _is(http, "talenta_outbox_backlog", 0), what="the backlog to drain")
+            assert (await http.get("/ready")).status_code == 200
             assert total(await scrape(http), "talenta_outbox_published_total", topic=published) == 5
             assert total(await scrape(http), "talenta_outbox_oldest_unpublished_age_seconds") == 0
 
