@@ -14,40 +14,27 @@ and works with it (idempotent producer, consumer groups, admin client).
 from __future__ import annotations
 
 import argparse
-import atexit
 import base64
 import fcntl
 import hashlib
-import os
 import shutil
-import signal
 import socket
 import struct
 import subprocess
 import tempfile
-import time
 import uuid
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
+
+from deploy.local.server import JVM_FLAGS, LocalServer, cache_dir, free_port, java, serve_until_interrupted
+
+__all__ = ["KAFKA_VERSION", "LocalKafka", "broker_ready", "ensure_jars", "free_port"]
 
 KAFKA_VERSION = "4.4.0"
 
 _HERE = Path(__file__).resolve().parent / "kafka"
 POM = _HERE / "pom.xml"
 LOG4J2_CONFIG = _HERE / "log4j2.properties"
-
-# Small heap, serial GC and C1-only JIT: the broker starts faster and idles smaller.
-JVM_FLAGS = (
-    "-XX:+UseSerialGC",
-    "-XX:TieredStopAtLevel=1",
-    "-XX:+ExitOnOutOfMemoryError",
-    "-Djava.awt.headless=true",
-)
-
-
-def cache_dir() -> Path:
-    """Where downloaded jars live: ``$TALENTA_CACHE`` or ``~/.cache/talenta``."""
-    return Path(os.environ.get("TALENTA_CACHE") or Path.home() / ".cache" / "talenta")
 
 
 def ensure_jars(version: str = KAFKA_VERSION) -> Path:
@@ -76,34 +63,6 @@ def ensure_jars(version: str = KAFKA_VERSION) -> Path:
             raise RuntimeError(f"mvn could not fetch Kafka {version}:\n{result.stdout}{result.stderr}")
         marker.write_text(stamp)
     return libs
-
-
-def free_port(avoid: int | None = None) -> int:
-    """A TCP port on 127.0.0.1 that is free right now (and is not ``avoid``)."""
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port: int = sock.getsockname()[1]
-        if port != avoid:
-            return port
-
-
-def ensure_port_free(port: int, what: str) -> None:
-    """Fail clearly when something already listens on ``port`` (say, a broker left running)."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT leftovers are fine
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            raise RuntimeError(f"port {port} for {what} is already in use: is another one still running?") from None
-
-
-def _java() -> str:
-    java_home = os.environ.get("JAVA_HOME")
-    java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
-    if java is None:
-        raise RuntimeError("Java 17+ is needed (JAVA_HOME or java on PATH)")
-    return java
 
 
 def _cluster_id() -> str:
@@ -140,8 +99,10 @@ def broker_ready(host: str, port: int, timeout: float = 2.0) -> bool:
     return bool(correlation_id == 1 and brokers > 0)
 
 
-class LocalKafka:
+class LocalKafka(LocalServer):
     """One KRaft node (broker and controller) with its data, config and log in ``data_dir``."""
+
+    name = "Kafka"
 
     def __init__(
         self,
@@ -150,76 +111,36 @@ class LocalKafka:
         controller_port: int | None = None,
         heap: str = "512m",
     ) -> None:
-        self.data_dir = Path(data_dir).resolve()
-        self.port = port or free_port()
+        super().__init__(data_dir, port)
         self.controller_port = controller_port or free_port(avoid=self.port)
         self.heap = heap
-        self.log_path = self.data_dir / "kafka.log"
-        self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def bootstrap_servers(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    @property
-    def running(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
+    def _ports(self) -> dict[int, str]:
+        return {self.port: "Kafka", self.controller_port: "the Kafka controller"}
 
-    def start(self, timeout: float = 90) -> None:
-        """Start the broker and return once it serves metadata; raise with the log's tail if not."""
-        if self._proc is not None:
-            raise RuntimeError("this broker is already started")
-        ensure_port_free(self.port, "Kafka")
-        ensure_port_free(self.controller_port, "the Kafka controller")
-        classpath = f"{ensure_jars()}/*"
-        java = _java()
-        config = self._write_config()
+    def _prepare(self) -> tuple[Sequence[str], Mapping[str, str] | None]:
+        """Fetch the jars, write the config and format the storage (first time only)."""
+        classpath, java_path, config = f"{ensure_jars()}/*", java(), self._write_config()
         if not (self.data_dir / "logs" / "meta.properties").exists():
             result = subprocess.run(
-                [java, *JVM_FLAGS, "-cp", classpath, f"-Dlog4j2.configurationFile={LOG4J2_CONFIG}",
+                [java_path, *JVM_FLAGS, "-cp", classpath, f"-Dlog4j2.configurationFile={LOG4J2_CONFIG}",
                  "kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(config)],
                 capture_output=True, text=True,
             )
             if result.returncode != 0:
                 raise RuntimeError(f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}")
-        deadline = time.monotonic() + timeout  # the first download is not counted
-        with open(self.log_path, "ab") as log:
-            self._proc = subprocess.Popen(
-                [java, f"-Xmx{self.heap}", "-Xms64m", *JVM_FLAGS, "-cp", classpath,
-                 f"-Dlog4j2.configurationFile={LOG4J2_CONFIG}", "kafka.Kafka", str(config)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,  # Ctrl-C reaches us, and we stop the broker cleanly
-            )
-        atexit.register(self.stop)
-        while not broker_ready("127.0.0.1", self.port):
-            if self._proc.poll() is not None:
-                self._proc = None
-                raise RuntimeError(f"Kafka exited while starting:\n{self.log_tail()}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise TimeoutError(f"Kafka not ready after {timeout}s:\n{self.log_tail()}")
-            time.sleep(0.1)
+        cmd = [java_path, f"-Xmx{self.heap}", "-Xms64m", *JVM_FLAGS, "-cp", classpath,
+               f"-Dlog4j2.configurationFile={LOG4J2_CONFIG}", "kafka.Kafka", str(config)]
+        return cmd, None
 
-    def stop(self, timeout: float = 20) -> None:
-        """SIGTERM the broker (a clean shutdown), SIGKILL it if that takes over ``timeout``."""
-        atexit.unregister(self.stop)
-        proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-    def log_tail(self, lines: int = 40) -> str:
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+    def _ready(self) -> bool:
+        return broker_ready("127.0.0.1", self.port)
 
     def _write_config(self) -> Path:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         settings: dict[str, object] = {
             "process.roles": "broker,controller",
             "node.id": 1,
@@ -248,15 +169,6 @@ class LocalKafka:
         path.write_text("".join(f"{key}={value}\n" for key, value in settings.items()))
         return path
 
-    def __enter__(self) -> LocalKafka:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
 
 def _main() -> None:
     parser = argparse.ArgumentParser(prog="python -m deploy.local.kafka", description=__doc__.split("\n")[0])
@@ -272,16 +184,9 @@ def _main() -> None:
         print(ensure_jars())
         return
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="talenta-kafka-"))
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop cleanly on SIGTERM too
-    with LocalKafka(data_dir, args.port, args.controller_port) as kafka:
-        print(f"Kafka {KAFKA_VERSION} ready: bootstrap servers {kafka.bootstrap_servers} (data in {data_dir})")
-        print("Ctrl-C to stop", flush=True)
-        try:
-            while kafka.running:
-                time.sleep(1)
-            raise SystemExit(f"Kafka exited:\n{kafka.log_tail()}")
-        except KeyboardInterrupt:
-            print("stopping Kafka", flush=True)
+    kafka = LocalKafka(data_dir, args.port, args.controller_port)
+    serve_until_interrupted(kafka, [f"Kafka {KAFKA_VERSION} ready: bootstrap servers {kafka.bootstrap_servers} "
+                                    f"(data in {kafka.data_dir})"])
 
 
 if __name__ == "__main__":

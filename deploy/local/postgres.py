@@ -16,12 +16,13 @@ import pwd
 import re
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import tempfile
 from pathlib import Path
 from types import TracebackType
+
+from deploy.local.server import free_port
 
 SUPERUSER = "postgres"
 SETTINGS = {
@@ -47,14 +48,6 @@ def bindir() -> Path:
         if (candidate / "initdb").exists() and (candidate / "pg_ctl").exists():
             return candidate
     raise RuntimeError("PostgreSQL server binaries not found (apt-get install postgresql)")
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _server_user() -> pwd.struct_passwd | None:
