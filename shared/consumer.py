@@ -2,20 +2,27 @@
 
 Every consumer in Talenta goes through `EventConsumer`:
 
-1. the envelope is parsed; one that breaks the contract goes straight to `<topic>.dlq`;
-2. in one transaction the event id is recorded in the inbox and the handler changes state; an id
-   already in the inbox means a redelivery, and nothing happens;
-3. a failing handler is retried with exponential backoff, a bounded number of times; then the
-   message goes to the dead-letter topic with the error, and the partition moves on;
-4. the offset is committed only after that (FastStream's NACK_ON_ERROR policy: ack on success, seek
-   back on an exception), so a crash before the commit redelivers, and the inbox absorbs it.
+1. records arrive in batches (up to `max_records`) and are applied in ONE transaction: their event
+   ids go into the inbox in one statement (an id already there is a redelivery and is skipped) and
+   each new record's handler changes state; one commit, one offset commit per batch;
+2. each record's handler runs inside the record's own trace context (from its headers), so a flow
+   stays one trace even though records are consumed in batches; the batch span links them all;
+3. when a record fails, the transaction is rolled back, the records before it are applied again
+   (in a new transaction), and the failing record is retried alone with exponential backoff, a
+   bounded number of times; then
+   it goes to `<topic>.dlq` with the error, and the rest of the batch continues. An envelope that
+   breaks the contract goes to the DLQ at once. Infrastructure failures (the database or the broker
+   unreachable) are not the event's fault: they are retried until they pass, never dead-lettered;
+4. offsets are committed only after all that (FastStream's NACK_ON_ERROR policy: ack on success,
+   seek back on an exception), so a crash before the commit redelivers, and the inbox absorbs it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,9 +31,12 @@ from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
 from pydantic import ValidationError
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.events import ContractViolation, Envelope
@@ -44,6 +54,15 @@ class PoisonEvent(Exception):
 
 
 PERMANENT_ERRORS = (PoisonEvent, ContractViolation, ValidationError)
+INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+tracer = trace.get_tracer(__name__)
+
+
+class _RecordFailed(Exception):
+    def __init__(self, index: int, cause: Exception) -> None:
+        super().__init__(f"record {index} failed: {cause!r}")
+        self.index, self.cause = index, cause
 
 
 @dataclass(frozen=True)
@@ -76,65 +95,152 @@ class EventConsumer:
         self._metrics = metrics
         self._subscribers: list[Any] = []
 
-    def subscribe(self, topic: str, handlers: Mapping[str, Handler]) -> None:
+    def subscribe(self, topic: str, handlers: Mapping[str, Handler], *, max_records: int = 500) -> None:
         """Consume `topic` in this service's group; events whose type has no handler are skipped."""
 
-        async def on_message(message: KafkaMessage) -> None:
-            await self.process(message.raw_message, handlers)
+        async def on_batch(message: KafkaMessage) -> None:
+            records = message.raw_message
+            await self.process_batch(records if isinstance(records, tuple) else (records,), handlers)
 
         subscriber = self._broker.subscriber(
             topic,
+            batch=True,
+            max_records=max_records,
             group_id=self._group_id,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
             title=f"{self._group_id}:{topic}",
             description="Handles: " + ", ".join(sorted(handlers)),
         )
-        subscriber(on_message)
+        subscriber(on_batch)
         self._subscribers.append(subscriber)
 
-    async def process(self, record: ConsumerRecord[Any, Any], handlers: Mapping[str, Handler]) -> None:
-        try:
-            envelope = Envelope.model_validate_json(record.value)
-        except ValidationError as exc:
-            await self._dead_letter(record, exc, attempts=1, event_type="unparseable")
+    async def process_batch(self, records: Sequence[ConsumerRecord[Any, Any]], handlers: Mapping[str, Handler]) -> None:
+        position = 0
+        while position < len(records):
+            try:
+                applied, failure = await self._apply_run(records[position:], handlers)
+            except INFRASTRUCTURE_ERRORS as exc:  # e.g. the database is away: wait for it, lose nothing
+                log.warning("cannot apply events, retrying in %.1fs: %r", self._retry.backoff_max_seconds, exc)
+                await asyncio.sleep(self._retry.backoff_max_seconds)
+                continue
+            position += applied
+            if failure is not None:
+                await self._after_first_failure(records[position], failure, handlers)
+                position += 1
+
+    async def _apply_run(
+        self, records: Sequence[ConsumerRecord[Any, Any]], handlers: Mapping[str, Handler]
+    ) -> tuple[int, Exception | None]:
+        """Apply a prefix of `records` in one transaction; returns how many were applied and, when that
+        is not all of them, why the next one was not (it failed, or its envelope is unparseable)."""
+        envelopes: list[Envelope] = []
+        stopped_by: Exception | None = None
+        for record in records:
+            try:
+                envelopes.append(Envelope.model_validate_json(record.value))
+            except ValidationError as exc:
+                stopped_by = exc
+                break
+        count = len(envelopes)
+        while count:
+            try:
+                outcomes = await self._apply_all(records[:count], envelopes[:count], handlers)
+            except _RecordFailed as failed:  # all rolled back: apply the records before it, then stop there
+                count, stopped_by = failed.index, failed.cause
+                continue
+            except INFRASTRUCTURE_ERRORS:
+                raise
+            except Exception as exc:  # failed at commit, say: find the culprit one record at a time
+                return 0, exc
+            for labels in outcomes:
+                self._metrics.events.labels(*labels).inc()
+            break
+        return count, stopped_by
+
+    async def _apply_all(self, records: Sequence[ConsumerRecord[Any, Any]], envelopes: Sequence[Envelope],
+                         handlers: Mapping[str, Handler]) -> list[tuple[str, str, str]]:
+        outcomes = []
+        async with self._sessions() as session, session.begin():
+            topic = records[0].topic
+            new = await self._record_many_in_inbox(session, topic, [e for e in envelopes if e.type in handlers])
+            for index, (record, envelope) in enumerate(zip(records, envelopes, strict=True)):
+                handler = handlers.get(envelope.type)
+                if handler is None or str(envelope.event_id) not in new:
+                    outcomes.append((topic, envelope.type, "ignored" if handler is None else "duplicate"))
+                    continue
+                new.discard(str(envelope.event_id))  # the same event twice in one batch runs once
+                try:
+                    with _in_trace_of(record, envelope):
+                        await handler(session, envelope)
+                        await session.flush()  # its writes happen (and fail) inside its own span
+                except Exception as exc:
+                    raise _RecordFailed(index, exc) from exc
+                outcomes.append((topic, envelope.type, "handled"))
+        return outcomes
+
+    async def _after_first_failure(
+        self, record: ConsumerRecord[Any, Any], failure: Exception, handlers: Mapping[str, Handler]
+    ) -> None:
+        """The record failed once inside a run: dead-letter it, or retry it alone."""
+        if isinstance(failure, ValidationError) and not _is_envelope(record):
+            await self._dead_letter(record, failure, attempts=1, event_type="unparseable")
             return
+        envelope = Envelope.model_validate_json(record.value)
         token = current_event_id.set(str(envelope.event_id))
         try:
-            await self._process(record, envelope, handlers)
+            await self._retry_alone(record, envelope, handlers[envelope.type], failure)
         finally:
             current_event_id.reset(token)
 
-    async def _process(self, record: ConsumerRecord[Any, Any], envelope: Envelope,
-                       handlers: Mapping[str, Handler]) -> None:
-        handler = handlers.get(envelope.type)
-        if handler is None:
-            self._metrics.events.labels(record.topic, envelope.type, "ignored").inc()
-            return
-        for attempt in range(1, self._retry.max_attempts + 1):
+    async def _retry_alone(self, record: ConsumerRecord[Any, Any], envelope: Envelope, handler: Handler,
+                           failure: Exception) -> None:
+        attempt = 1
+        while True:
+            if isinstance(failure, PERMANENT_ERRORS) or (
+                attempt >= self._retry.max_attempts and not isinstance(failure, INFRASTRUCTURE_ERRORS)
+            ):
+                await self._dead_letter(record, failure, attempts=attempt, event_type=envelope.type)
+                return
+            self._metrics.retries.labels(record.topic, envelope.type).inc()
+            delay = self._retry.delay(attempt)
+            log.warning("event %s failed (attempt %d), retrying in %.2fs: %r", envelope.event_id, attempt, delay, failure)
+            await asyncio.sleep(delay)
+            attempt += 1
             try:
-                handled = await self._handle_once(record.topic, envelope, handler)
-                self._metrics.events.labels(record.topic, envelope.type, "handled" if handled else "duplicate").inc()
-                return
-            except PERMANENT_ERRORS as exc:
-                await self._dead_letter(record, exc, attempts=attempt, event_type=envelope.type)
-                return
+                with _in_trace_of(record, envelope):
+                    handled = await self._handle_once(record.topic, envelope, handler)
             except Exception as exc:
-                if attempt == self._retry.max_attempts:
-                    await self._dead_letter(record, exc, attempts=attempt, event_type=envelope.type)
-                    return
-                self._metrics.retries.labels(record.topic, envelope.type).inc()
-                delay = self._retry.delay(attempt)
-                log.warning("event %s failed (attempt %d), retrying in %.2fs: %s", envelope.event_id, attempt, delay, exc)
-                await asyncio.sleep(delay)
+                failure = exc
+                continue
+            self._metrics.events.labels(record.topic, envelope.type, "handled" if handled else "duplicate").inc()
+            return
+
+    async def _apply(self, session: AsyncSession, topic: str, envelope: Envelope, handler: Handler) -> bool:
+        """Inside the caller's transaction: True when the handler ran, False for a recognised redelivery."""
+        if not await self._record_in_inbox(session, topic, envelope):
+            return False
+        await handler(session, envelope)
+        return True
 
     async def _handle_once(self, topic: str, envelope: Envelope, handler: Handler) -> bool:
-        """True when the handler ran; False for a redelivery the inbox recognised."""
+        """One record in a transaction of its own."""
         async with self._sessions() as session, session.begin():
-            if not await self._record_in_inbox(session, topic, envelope):
-                return False
-            await handler(session, envelope)
-            return True
+            return await self._apply(session, topic, envelope, handler)
+
+    async def _record_many_in_inbox(self, session: AsyncSession, topic: str, envelopes: Sequence[Envelope]) -> set[str]:
+        """Record the events' ids in one statement; returns the ids that were new (not redeliveries)."""
+        if not envelopes:
+            return set()
+        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+        now = datetime.now(UTC)
+        rows = [{"event_id": str(e.event_id), "event_type": e.type, "topic": topic, "processed_at": now}
+                for e in envelopes]
+        result = await session.execute(
+            dialect.insert(self._inbox).values(rows).on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(self._inbox.c.event_id)
+        )
+        return set(result.scalars())
 
     async def _record_in_inbox(self, session: AsyncSession, topic: str, envelope: Envelope) -> bool:
         """True when the event is new; False for a redelivery (already processed)."""
@@ -188,3 +294,32 @@ class EventConsumer:
                 committed = await consumer.committed(tp)
                 lags[(tp.topic, tp.partition)] = ends[tp] - (committed if committed is not None else starts[tp])
         return lags
+
+
+def _is_envelope(record: ConsumerRecord[Any, Any]) -> bool:
+    try:
+        Envelope.model_validate_json(record.value)
+    except ValidationError:
+        return False
+    return True
+
+
+@contextmanager
+def _in_trace_of(record: ConsumerRecord[Any, Any], envelope: Envelope) -> Iterator[None]:
+    """Run the handler in a span of the record's own trace, linked to the batch being consumed."""
+    carrier = {key: value.decode(errors="replace") for key, value in (record.headers or ())}
+    batch = trace.get_current_span().get_span_context()
+    token = otel_context.attach(propagate.extract(carrier))
+    event_token = current_event_id.set(str(envelope.event_id))
+    try:
+        with tracer.start_as_current_span(
+            f"{record.topic} handle {envelope.type}",
+            kind=trace.SpanKind.CONSUMER,
+            links=[trace.Link(batch)] if batch.is_valid else None,
+            attributes={"messaging.destination.name": record.topic, "messaging.kafka.partition": record.partition,
+                        "messaging.kafka.offset": record.offset, "talenta.event_id": str(envelope.event_id)},
+        ):
+            yield
+    finally:
+        current_event_id.reset(event_token)
+        otel_context.detach(token)

@@ -167,7 +167,7 @@ def test_first_flow_on_postgres(system_on_postgres: dict[str, str], spans_file: 
     # virtualised out of the DOM; the Zipkin API above showed all three services in the trace)
     assert trace_id in page
     assert "post /v1/assessments" in page and "succession" in page
-    assert "talenta.assessment.events process" in page
+    assert "talenta.assessment.events handle assessment.completed" in page
     assert screenshot.stat().st_size > 10_000
 
 
