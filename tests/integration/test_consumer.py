@@ -8,6 +8,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deploy.local.kafka import LocalKafka
@@ -16,7 +17,7 @@ from shared.events import Envelope
 from shared.events.topics import dead_letter
 from shared.metrics import ServiceMetrics
 from shared.outbox import Outbox, OutboxRelay
-from tests.integration.kafka_helpers import create_topics, eventually, read_topic
+from tests.integration.kafka_helpers import count_records, create_topics, eventually, read_topic
 from tests.integration.plumbing import applied, applied_rows, database, inbox, kafka_broker, outbox, probe_on
 
 pytestmark = pytest.mark.infra
@@ -38,21 +39,61 @@ async def _committed(bootstrap: str, group: str) -> int:
     return sum(meta.offset for meta in offsets.values() if meta.offset > 0)
 
 
-async def test_the_same_event_delivered_twice_changes_state_once(kafka: LocalKafka, pg_database: str, unique: str) -> None:
+@pytest.mark.parametrize("same_batch", [True, False], ids=["in-one-batch", "in-two-batches"])
+async def test_the_same_event_delivered_twice_changes_state_once(
+    kafka: LocalKafka, pg_database: str, unique: str, same_batch: bool
+) -> None:
     topic, group = f"test.inbox.{unique}", f"g-{unique}"
     await create_topics(kafka.bootstrap_servers, topic, partitions=1)
     envelope = Envelope.wrap(probe_on(topic)(n=7), source="test", subject="198609262015051001")
     async with database(pg_database) as sessions:
         broker = kafka_broker(kafka.bootstrap_servers)
-        EventConsumer(broker, sessions, inbox, group_id=group, retry=RETRY, metrics=ServiceMetrics("test")).subscribe(topic, {"test.probe": _apply})
-        await broker.start()
+        consumer = EventConsumer(broker, sessions, inbox, group_id=group, retry=RETRY, metrics=ServiceMetrics("test"))
+        consumer.subscribe(topic, {"test.probe": _apply})
+        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
+        await producer.start()
         try:
-            for _ in range(2):
-                await broker.publish(envelope.to_bytes(), topic, key=envelope.subject.encode())
+            if same_batch:  # both wait in the topic before the consumer starts
+                for _ in range(2):
+                    await producer.send_and_wait(topic, envelope.to_bytes(), key=envelope.subject.encode())
+                await broker.start()
+            else:  # the second arrives after the first was committed
+                await broker.start()
+                await producer.send_and_wait(topic, envelope.to_bytes(), key=envelope.subject.encode())
+                await eventually(lambda: _committed_is(kafka.bootstrap_servers, group, 1), what="the first commit")
+                await producer.send_and_wait(topic, envelope.to_bytes(), key=envelope.subject.encode())
             await eventually(lambda: _committed_is(kafka.bootstrap_servers, group, 2), what="both deliveries committed")
         finally:
+            await producer.stop()
             await broker.stop()
         assert await applied_rows(sessions) == [("198609262015051001", 7)]
+
+
+async def test_a_database_outage_is_waited_out_not_dead_lettered(kafka: LocalKafka, pg_database: str, unique: str) -> None:
+    topic, group = f"test.outage.{unique}", f"g-{unique}"
+    await create_topics(kafka.bootstrap_servers, topic, dead_letter(topic), partitions=1)
+    failures_left = RETRY.max_attempts + 2  # more failures than a poison message is allowed
+
+    async def handler(session: AsyncSession, envelope: Envelope) -> None:
+        nonlocal failures_left
+        if failures_left:
+            failures_left -= 1
+            raise OperationalError("INSERT ...", {}, ConnectionRefusedError("database unreachable"))
+        await _apply(session, envelope)
+
+    envelope = Envelope.wrap(probe_on(topic)(n=1), source="test", subject="198609262015051001")
+    async with database(pg_database) as sessions:
+        broker = kafka_broker(kafka.bootstrap_servers)
+        EventConsumer(broker, sessions, inbox, group_id=group, retry=RETRY, metrics=ServiceMetrics("test")).subscribe(
+            topic, {"test.probe": handler})
+        await broker.start()
+        try:
+            await broker.publish(envelope.to_bytes(), topic, key=envelope.subject.encode())
+            await eventually(lambda: _applied_count_is(sessions, 1), timeout=60, what="the event to be applied")
+        finally:
+            await broker.stop()
+    assert failures_left == 0
+    assert await count_records(kafka.bootstrap_servers, dead_letter(topic)) == 0
 
 
 async def _committed_is(bootstrap: str, group: str, expected: int) -> bool:
