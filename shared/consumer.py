@@ -187,9 +187,13 @@ class EventConsumer:
             await self._dead_letter(record, failure, attempts=1, event_type="unparseable")
             return
         envelope = Envelope.model_validate_json(record.value)
+        handler = handlers.get(envelope.type)
+        if handler is None:  # not ours; it only shared a run whose commit failed
+            self._metrics.events.labels(record.topic, envelope.type, "ignored").inc()
+            return
         token = current_event_id.set(str(envelope.event_id))
         try:
-            await self._retry_alone(record, envelope, handlers[envelope.type], failure)
+            await self._retry_alone(record, envelope, handler, failure)
         finally:
             current_event_id.reset(token)
 
