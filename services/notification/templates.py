@@ -6,7 +6,21 @@ from dataclasses import dataclass
 
 from shared.events.schemas import TalentReclassified
 
-TEMPLATE_VERSION = "talent.reclassified/1"
+TEMPLATE_VERSION = "talent.reclassified/2"
+
+# Follow-up per box (domain.md §4) as the ASN reads it; the event carries the English wording.
+RECOMMENDATIONS_ID = {
+    9: ("dipromosikan dan dipertahankan", "kelompok rencana suksesi instansi dan nasional", "penghargaan"),
+    8: ("dipertahankan", "kelompok rencana suksesi instansi", "rotasi / perluasan jabatan", "bimbingan kinerja"),
+    7: ("dipertahankan", "kelompok rencana suksesi instansi", "rotasi / pengayaan jabatan",
+        "pengembangan kompetensi", "tugas belajar"),
+    6: ("penempatan yang sesuai", "bimbingan kinerja", "konseling kinerja"),
+    5: ("penempatan yang sesuai", "bimbingan kinerja", "pengembangan kompetensi"),
+    4: ("rotasi", "pengembangan kompetensi"),
+    3: ("bimbingan kinerja", "konseling kinerja", "pengembangan kompetensi", "penempatan yang sesuai"),
+    2: ("bimbingan kinerja", "pengembangan kompetensi", "penempatan yang sesuai"),
+    1: ("ditangani sesuai ketentuan disiplin dan manajemen kinerja",),
+}
 
 BOX_NAMES_ID = {
     9: "Kotak 9 (kinerja di atas ekspektasi, potensial tinggi)",
@@ -33,8 +47,9 @@ def talent_reclassified(event: TalentReclassified, name: str | None) -> dict[str
     if event.to_box is None:
         return {
             "id": Rendered("Pemetaan talenta Anda belum dapat ditetapkan",
-                           f"{greeting_id}\nPemetaan sembilan kotak Anda belum dapat ditetapkan: "
-                           + "; ".join(event.reasons) + ".\nSilakan lengkapi data Anda."),
+                           f"{greeting_id}\nPemetaan sembilan kotak Anda belum dapat ditetapkan karena nilai "
+                           "kinerja (SKP) atau hasil penilaian kompetensi Anda belum ada atau sudah tidak berlaku "
+                           "(rincian: " + "; ".join(event.reasons) + ").\nSilakan lengkapi data Anda."),
             "en": Rendered("Your talent placement cannot be set yet",
                            f"{greeting_en}\nYour nine-box placement cannot be set yet: "
                            + "; ".join(event.reasons) + ".\nPlease complete your data."),
@@ -45,7 +60,7 @@ def talent_reclassified(event: TalentReclassified, name: str | None) -> dict[str
         "id": Rendered(f"Pemetaan talenta Anda: kotak {event.to_box}",
                        f"{greeting_id}\nHasil pemetaan talenta Anda berpindah {moved_id}ke "
                        f"{BOX_NAMES_ID[event.to_box]}.\nRekomendasi pengembangan: "
-                       + "; ".join(event.recommendations) + "."),
+                       + "; ".join(RECOMMENDATIONS_ID[event.to_box]) + "."),
         "en": Rendered(f"Your talent placement: box {event.to_box}",
                        f"{greeting_en}\nYour talent placement moved {moved_en}to box {event.to_box}.\n"
                        "Development recommendations: " + "; ".join(event.recommendations) + "."),

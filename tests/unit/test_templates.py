@@ -1,0 +1,40 @@
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from services.notification.templates import BOX_NAMES_ID, RECOMMENDATIONS_ID, talent_reclassified
+from services.succession.domain import RECOMMENDATIONS
+from shared.events.schemas import TalentReclassified
+
+
+def _event(from_box: int | None, to_box: int | None, reasons: list[str] | None = None) -> TalentReclassified:
+    return TalentReclassified(
+        nip="198609262015051001", agency_id="kab-a", from_box=from_box, to_box=to_box,
+        performance_level="sesuai_ekspektasi" if to_box else None, potential_level="tinggi" if to_box else None,
+        reasons=reasons or [], recommendations=list(RECOMMENDATIONS[to_box]) if to_box else [],
+        cause_event_id=uuid.uuid4(), placed_at=datetime.now(UTC),
+    )
+
+
+@pytest.mark.parametrize("box", range(1, 10))
+def test_every_box_renders_in_both_languages(box: int) -> None:
+    rendered = talent_reclassified(_event(None, box), "Siti Rahayu")
+    assert rendered["id"].title == f"Pemetaan talenta Anda: kotak {box}"
+    assert rendered["en"].title == f"Your talent placement: box {box}"
+    assert "Yth. Siti Rahayu," in rendered["id"].body and "Dear Siti Rahayu," in rendered["en"].body
+    assert BOX_NAMES_ID[box] in rendered["id"].body
+    assert all(r in rendered["id"].body for r in RECOMMENDATIONS_ID[box])  # Indonesian advice for the ASN
+    assert all(r in rendered["en"].body for r in RECOMMENDATIONS[box])
+
+
+def test_a_move_names_the_box_it_came_from() -> None:
+    rendered = talent_reclassified(_event(5, 8), None)
+    assert "dari kotak 5 ke Kotak 8" in rendered["id"].body and "from box 5 to box 8" in rendered["en"].body
+    assert rendered["id"].body.startswith("Yth. Bapak/Ibu,")
+
+
+def test_unmapped_says_why() -> None:
+    rendered = talent_reclassified(_event(5, None, ["unmapped: the assessment expired on 2026-01-01"]), "Budi")
+    assert "belum dapat ditetapkan" in rendered["id"].title
+    assert "expired on 2026-01-01" in rendered["en"].body
