@@ -9,7 +9,7 @@ from sqlalchemy import DateTime, Dialect, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-from shared.tables import inbox_table, outbox_table
+from shared.tables import idempotency_table, inbox_table, outbox_table
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -45,7 +45,7 @@ def utcnow() -> datetime:
 
 
 def new_base() -> type[DeclarativeBase]:
-    """A fresh declarative base with its own metadata, holding the outbox and inbox tables."""
+    """A fresh declarative base with its own metadata, holding the outbox, inbox and idempotency tables."""
 
     class Base(DeclarativeBase):
         metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -53,4 +53,5 @@ def new_base() -> type[DeclarativeBase]:
 
     outbox_table(Base.metadata)
     inbox_table(Base.metadata)
+    idempotency_table(Base.metadata)
     return Base

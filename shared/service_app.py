@@ -23,7 +23,7 @@ from faststream.specification import AsyncAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import Table
+from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.auth import Role, TokenVerifier, require_roles, roles_note
@@ -53,6 +53,7 @@ class Runtime:
     consumer: EventConsumer
     metrics: ServiceMetrics
     outbox_table: Table
+    idempotency_table: Table
 
 
 @dataclass
@@ -60,8 +61,7 @@ class ServiceDefinition:
     name: str
     title: str
     description: str
-    outbox_table: Table
-    inbox_table: Table
+    metadata: MetaData  # from shared.models.new_base(): holds the outbox, inbox and idempotency tables
     migrations: Path
     routers: Sequence[APIRouter]
     publishes: Sequence[type[EventData]] = ()
@@ -86,23 +86,25 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
         middlewares=[KafkaTelemetryMiddleware(tracer_provider=provider)],
     )
     metrics = ServiceMetrics(definition.name, definition.gauges)
+    outbox_table, inbox_table = definition.metadata.tables["outbox"], definition.metadata.tables["inbox"]
     runtime = Runtime(
         settings=settings,
         engine=engine,
         sessions=sessions,
         broker=broker,
-        outbox=Outbox(definition.outbox_table, source=definition.name),
-        relay=OutboxRelay(sessions, definition.outbox_table, broker, batch_size=settings.outbox_batch_size,
+        outbox=Outbox(outbox_table, source=definition.name),
+        relay=OutboxRelay(sessions, outbox_table, broker, batch_size=settings.outbox_batch_size,
                           poll_seconds=settings.outbox_poll_seconds,
                           publish_timeout_seconds=settings.outbox_publish_timeout_seconds, metrics=metrics),
         consumer=EventConsumer(
-            broker, sessions, definition.inbox_table, group_id=settings.group_id,
+            broker, sessions, inbox_table, group_id=settings.group_id,
             retry=RetryPolicy(settings.consumer_max_attempts, settings.consumer_backoff_seconds,
                               settings.consumer_backoff_max_seconds),
             metrics=metrics,
         ),
         metrics=metrics,
-        outbox_table=definition.outbox_table,
+        outbox_table=outbox_table,
+        idempotency_table=definition.metadata.tables["idempotency_keys"],
     )
     for topic, handlers in definition.subscriptions(runtime).items():
         runtime.consumer.subscribe(topic, handlers)

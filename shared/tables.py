@@ -1,6 +1,6 @@
 """Plumbing tables every service has in its own database (built per service, never shared)."""
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -41,4 +41,20 @@ def inbox_table(metadata: MetaData) -> Table:
         Column("event_type", String(100), nullable=False),
         Column("topic", String(200), nullable=False),
         Column("processed_at", DateTime(timezone=True), nullable=False),
+    )
+
+
+def idempotency_table(metadata: MetaData) -> Table:
+    """First results of POSTs sent with an Idempotency-Key, per caller and route, to replay on retry."""
+    return Table(
+        "idempotency_keys",
+        metadata,
+        Column("subject", String(200), nullable=False),
+        Column("scope", String(200), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("request_hash", String(64), nullable=False),
+        Column("status_code", Integer, nullable=False),
+        Column("response_body", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        PrimaryKeyConstraint("subject", "scope", "key"),
     )

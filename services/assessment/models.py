@@ -9,8 +9,6 @@ from shared.models import new_base, utcnow
 
 Base = new_base()
 metadata = Base.metadata
-outbox = metadata.tables["outbox"]
-inbox = metadata.tables["inbox"]
 
 
 class KnownAsn(Base):

@@ -8,8 +8,6 @@ from shared.tables import BigId
 
 Base = new_base()
 metadata = Base.metadata
-outbox = metadata.tables["outbox"]
-inbox = metadata.tables["inbox"]
 
 
 class Recipient(Base):

@@ -1,11 +1,14 @@
-from fastapi import APIRouter, Depends
 from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 
 from services.profile.models import Profile
 from services.profile.schemas import ProfileIn, ProfileOut
 from services.profile.service import register_profile
 from shared.auth import Principal, Role, require_roles, roles_note
 from shared.errors import Problem
+from shared.idempotency import IdempotencyKey, idempotent
 from shared.service_app import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
@@ -17,13 +20,18 @@ READ = (Role.ASN, Role.HR_ADMIN, Role.TALENT_COMMITTEE, Role.BKN)
 @router.post("", status_code=201, response_model=ProfileOut, summary="Register an ASN profile",
              description="Registers an ASN of the caller's agency. " + roles_note(*REGISTER))
 async def create_profile(
-    body: ProfileIn, session: SessionDep, runtime: RuntimeDep,
-    principal: Annotated[Principal, Depends(require_roles(*REGISTER))],
-) -> Profile:
+    body: ProfileIn, session: SessionDep, runtime: RuntimeDep, request: Request,
+    principal: Annotated[Principal, Depends(require_roles(*REGISTER))], idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     if not principal.can_see_agency(body.agency_id):
         raise Problem(403, "Forbidden", f"You may register profiles only in agency {principal.agency_id}.",
                       errors=[{"field": "agency_id", "message": "not your agency"}])
-    return await register_profile(session, runtime.outbox, body)
+
+    async def register() -> tuple[ProfileOut, int]:
+        return ProfileOut.model_validate(await register_profile(session, runtime.outbox, body)), 201
+
+    return await idempotent(session, runtime.idempotency_table, key=idempotency_key, principal=principal,
+                            request=request, body=body, run=register)
 
 
 @router.get("/{nip}", response_model=ProfileOut, summary="One ASN profile",

@@ -15,8 +15,7 @@ DEFINITION = ServiceDefinition(
     title="Talenta succession service",
     description="Nine-box placements and their history; talent pools, key positions, succession plans, "
     "the talent committee and development plans.",
-    outbox_table=models.outbox,
-    inbox_table=models.inbox,
+    metadata=models.metadata,
     migrations=Path(__file__).parent / "migrations",
     routers=[api.router],
     publishes=[TalentReclassified],

@@ -103,6 +103,26 @@ async def test_profile_api(kafka: LocalKafka, tmp_path: Path, unique: str) -> No
         assert_problem(await http.get(f"/v1/profiles/{NIP_A}", headers=OPERATOR), 403)
 
 
+async def test_a_retried_post_with_an_idempotency_key_returns_the_first_result(
+    kafka: LocalKafka, tmp_path: Path, unique: str
+) -> None:
+    async with running(profile_app, _settings(ProfileSettings, kafka, tmp_path, unique)) as (http, _):
+        key = {"Idempotency-Key": f"register-{unique}"}
+        first = await http.post("/v1/profiles", json=PROFILE, headers={**HR_A, **key})
+        assert first.status_code == 201, first.text
+        again = await http.post("/v1/profiles", json=PROFILE, headers={**HR_A, **key})
+        assert again.status_code == 201 and again.json() == first.json()  # not 409: the first result
+        assert again.headers["Idempotent-Replayed"] == "true"
+        # the same key for another request is an error naming the header
+        other = await http.post("/v1/profiles", json={**PROFILE, "name": "Someone Else"}, headers={**HR_A, **key})
+        assert_problem(other, 422, "Idempotency-Key")
+        # without a key, a second registration is a conflict, as before
+        assert_problem(await http.post("/v1/profiles", json=PROFILE, headers=HR_A), 409, "nip")
+        # keys belong to their caller: another HR admin's identical key is a request of its own
+        hr_a2 = bearer(subject="hr-a2", roles=["hr_admin"], agency_id="kab-a")
+        assert_problem(await http.post("/v1/profiles", json=PROFILE, headers={**hr_a2, **key}), 409, "nip")
+
+
 async def test_assessment_api(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
     async with running(assessment_app, _settings(AssessmentSettings, kafka, tmp_path, unique)) as (http, runtime):
         async with runtime.sessions() as session, session.begin():

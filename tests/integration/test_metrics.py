@@ -19,7 +19,7 @@ from shared.events import Envelope
 from shared.service_app import ServiceDefinition, create_service_app
 from shared.settings import ServiceSettings
 from tests.integration.kafka_helpers import create_topics, eventually
-from tests.integration.plumbing import applied, inbox, outbox, probe_on
+from tests.integration.plumbing import applied, probe_on
 from tests.integration.probe_service import models
 
 pytestmark = pytest.mark.infra
@@ -52,8 +52,7 @@ async def test_metrics_show_lag_and_outbox_backlog_rise_and_fall(kafka: LocalKaf
         await session.execute(insert(applied).values(subject=envelope.subject, n=envelope.data["n"]))
 
     definition = ServiceDefinition(
-        name="probe", title="probe", description="probe", outbox_table=outbox,
-        inbox_table=inbox, migrations=Path(models.__file__).parent / "migrations", routers=[],
+        name="probe", title="probe", description="probe", metadata=models.metadata, migrations=Path(models.__file__).parent / "migrations", routers=[],
         subscriptions=lambda runtime: {consumed: {"test.probe": gated}},
     )
     settings = ServiceSettings(service_name="probe", database_url=pg_database, kafka_bootstrap_servers=kafka.bootstrap_servers,
