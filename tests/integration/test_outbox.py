@@ -108,3 +108,31 @@ async def test_events_written_while_the_broker_is_down_go_out_once_it_is_back(
 
 async def _none_pending(sessions) -> bool:  # type: ignore[no-untyped-def]
     return await pending_outbox_rows(sessions) == 0
+
+
+async def test_two_relays_on_one_outbox_publish_each_event_once_in_order(
+    kafka: LocalKafka, pg_database: str, unique: str
+) -> None:
+    topic = f"test.outbox.{unique}"
+    await create_topics(kafka.bootstrap_servers, topic, partitions=1)
+    Probe = probe_on(topic)
+    async with database(pg_database) as sessions:
+        writer = Outbox(outbox, source="test")
+        for n in range(300):
+            async with sessions() as session, session.begin():
+                await writer.emit(session, Probe(n=n), subject="198609262015051001")
+        brokers = [kafka_broker(kafka.bootstrap_servers) for _ in range(2)]
+        for broker in brokers:
+            await broker.start()
+        relays = [OutboxRelay(sessions, outbox, broker, batch_size=20, poll_seconds=0.01) for broker in brokers]
+        try:
+            for relay in relays:  # two service instances polling the same outbox at once
+                relay.start()
+            await eventually(lambda: _none_pending(sessions), timeout=60, what="the outbox to drain")
+        finally:
+            for relay in relays:
+                await relay.stop()
+            for broker in brokers:
+                await broker.stop()
+        records = await read_topic(kafka.bootstrap_servers, topic, at_least=300)
+        assert [Envelope.model_validate_json(r.value).data["n"] for r in records] == list(range(300))
