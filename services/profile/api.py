@@ -3,18 +3,23 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from sqlalchemy import select
+
+from services.profile.domain import PositionType
 from services.profile.models import Profile
 from services.profile.schemas import ProfileIn, ProfileOut
 from services.profile.service import register_profile
 from shared.auth import Principal, Role, require_roles, roles_note
 from shared.errors import Problem
 from shared.idempotency import IdempotencyKey, idempotent
+from shared.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
 from shared.service_app import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
 
 REGISTER = (Role.HR_ADMIN,)
 READ = (Role.ASN, Role.HR_ADMIN, Role.TALENT_COMMITTEE, Role.BKN)
+LIST = (Role.HR_ADMIN, Role.TALENT_COMMITTEE, Role.BKN)
 
 
 @router.post("", status_code=201, response_model=ProfileOut, summary="Register an ASN profile",
@@ -32,6 +37,32 @@ async def create_profile(
 
     return await idempotent(session, runtime.idempotency_table, key=idempotency_key, principal=principal,
                             request=request, body=body, run=register)
+
+
+@router.get("", response_model=Page[ProfileOut], summary="List and filter ASN profiles",
+            description="Agency staff list their own agency; BKN any agency. Ordered by NIP. " + roles_note(*LIST))
+async def list_profiles(
+    session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*LIST))],
+    agency_id: str | None = None, unit_id: str | None = None, position_type: PositionType | None = None,
+    golongan: str | None = None, cursor: CursorQuery = None, limit: LimitQuery = 50,
+) -> Page[ProfileOut]:
+    if not principal.is_national:
+        if agency_id not in (None, principal.agency_id):
+            raise Problem(403, "Forbidden", f"You may list only agency {principal.agency_id}.",
+                          errors=[{"field": "agency_id", "message": "not your agency", "in": "query"}])
+        agency_id = principal.agency_id
+    query = select(Profile)
+    for column, value in ((Profile.agency_id, agency_id), (Profile.unit_id, unit_id),
+                          (Profile.position_type, position_type), (Profile.golongan, golongan)):
+        if value is not None:
+            query = query.where(column == value)
+    position = decode_cursor(cursor)
+    if position is not None:
+        query = query.where(Profile.nip > str(position.get("after_nip", "")))
+    rows = (await session.scalars(query.order_by(Profile.nip).limit(limit + 1))).all()
+    page = rows[:limit]
+    return Page(items=[ProfileOut.model_validate(p) for p in page],
+                next_cursor=encode_cursor({"after_nip": page[-1].nip}) if len(rows) > limit else None)
 
 
 @router.get("/{nip}", response_model=ProfileOut, summary="One ASN profile",

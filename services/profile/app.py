@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.profile import api, models
+from services.profile import agencies_api, api, models
 from services.profile.settings import ProfileSettings
 from shared.events.schemas import ProfileRegistered, ProfileUpdated
 from shared.service_app import ServiceDefinition, create_service_app
@@ -15,7 +15,7 @@ DEFINITION = ServiceDefinition(
     description="ASN profiles and portfolios, agencies, and the data-quality index.",
     metadata=models.metadata,
     migrations=Path(__file__).parent / "migrations",
-    routers=[api.router],
+    routers=[agencies_api.router, api.router],
     publishes=[ProfileRegistered, ProfileUpdated],
 )
 

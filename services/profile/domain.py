@@ -18,3 +18,18 @@ class PositionType(StrEnum):
     PENGAWAS = "pengawas"
     FUNGSIONAL = "fungsional"
     PELAKSANA = "pelaksana"
+
+
+class AgencyKind(StrEnum):
+    MINISTRY = "ministry"  # kementerian / lembaga
+    PROVINCE = "province"
+    REGENCY = "regency"  # kabupaten
+    CITY = "city"  # kota
+
+
+class TimeZone(StrEnum):
+    """Indonesia's three zones; times are stored in UTC and shown in the agency's zone."""
+
+    WIB = "WIB"  # UTC+7
+    WITA = "WITA"  # UTC+8
+    WIT = "WIT"  # UTC+9

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from services.profile.domain import GOLONGAN, PositionType
+from services.profile.domain import GOLONGAN, AgencyKind, PositionType, TimeZone
 from shared.nip import InvalidNip, nip_disagreements, parse_nip
 
 
@@ -14,6 +14,7 @@ class ProfileIn(BaseModel):
 
     nip: str = Field(description="18 digits: birth date, TMT CPNS, sex, sequence", examples=["198609262015051001"])
     agency_id: str = Field(min_length=1, max_length=64)
+    unit_id: str | None = Field(default=None, max_length=64, description="a unit kerja of the agency")
     name: str = Field(min_length=1, max_length=200)
     sex: Literal["male", "female"]
     birth_date: date
@@ -51,6 +52,7 @@ class ProfileOut(BaseModel):
 
     nip: str
     agency_id: str
+    unit_id: str | None
     name: str
     sex: str
     birth_date: date
@@ -59,3 +61,36 @@ class ProfileOut(BaseModel):
     golongan: str | None
     created_at: datetime
     updated_at: datetime
+
+
+CodeField = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$", examples=["kab-sleman"])
+
+
+class AgencyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = CodeField
+    name: str = Field(min_length=1, max_length=200, examples=["Pemerintah Kabupaten Sleman"])
+    kind: AgencyKind
+    time_zone: TimeZone
+
+
+class AgencyOut(AgencyIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    created_at: datetime
+
+
+class UnitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = CodeField
+    name: str = Field(min_length=1, max_length=200, examples=["Badan Kepegawaian dan Pengembangan SDM"])
+    parent_id: str | None = None
+
+
+class UnitOut(UnitIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    agency_id: str
+    created_at: datetime

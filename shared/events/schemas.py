@@ -20,6 +20,7 @@ class ProfileSnapshot(EventData):
 
     nip: str
     agency_id: str
+    unit_id: str | None = None
     name: str
     sex: Literal["male", "female"]
     birth_date: date

@@ -83,7 +83,12 @@ def _run_flow(urls: dict[str, str], spans_file: Path, unique: str) -> str:
     hr = {"Authorization": "Bearer " + mint_token(subject="hr-1", roles=["hr_admin"], agency_id=agency)}
     me = {"Authorization": "Bearer " + mint_token(subject=nip, roles=["asn"], agency_id=agency, nip=nip)}
 
+    bkn = {"Authorization": "Bearer " + mint_token(subject="bkn-1", roles=["bkn"])}
+
     with httpx.Client(timeout=10) as http:
+        agency_created = http.post(f"{urls['profile']}/v1/agencies", headers=bkn, json={
+            "id": agency, "name": "Kabupaten Uji", "kind": "regency", "time_zone": "WIB"})
+        assert agency_created.status_code == 201, agency_created.text
         created = http.post(f"{urls['profile']}/v1/profiles", headers=hr, json={
             "nip": nip, "agency_id": agency, "name": "Siti Rahayu", "sex": "male", "birth_date": "1986-09-26",
             "email": "siti@example.go.id", "position_type": "administrator", "golongan": "III/d",

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.infra
 
 NIP_A = "198609262015051001"  # agency A
 NIP_A2 = "199001012015052003"  # agency A, a colleague
+NIP_NEVER_REGISTERED = "199912312020121999"  # no test registers it (the topics are shared by the session)
 PROFILE = {"nip": NIP_A, "agency_id": "kab-a", "name": "Budi Santoso", "sex": "male", "birth_date": "1986-09-26"}
 
 
@@ -67,8 +68,16 @@ def assert_problem(response: httpx.Response, status: int, field: str | None = No
     return body
 
 
+async def _agencies(http: httpx.AsyncClient) -> None:
+    for agency in ("kab-a", "kab-b"):
+        created = await http.post("/v1/agencies", headers=BKN,
+                                  json={"id": agency, "name": agency.upper(), "kind": "regency", "time_zone": "WIB"})
+        assert created.status_code == 201, created.text
+
+
 async def test_profile_api(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
     async with running(profile_app, _settings(ProfileSettings, kafka, tmp_path, unique)) as (http, _):
+        await _agencies(http)
         # who is asking
         assert_problem(await http.post("/v1/profiles", json=PROFILE), 401)
         assert_problem(await http.post("/v1/profiles", json=PROFILE, headers={"Authorization": "Bearer nope"}), 401)
@@ -107,6 +116,7 @@ async def test_a_retried_post_with_an_idempotency_key_returns_the_first_result(
     kafka: LocalKafka, tmp_path: Path, unique: str
 ) -> None:
     async with running(profile_app, _settings(ProfileSettings, kafka, tmp_path, unique)) as (http, _):
+        await _agencies(http)
         key = {"Idempotency-Key": f"register-{unique}"}
         first = await http.post("/v1/profiles", json=PROFILE, headers={**HR_A, **key})
         assert first.status_code == 201, first.text
@@ -123,6 +133,52 @@ async def test_a_retried_post_with_an_idempotency_key_returns_the_first_result(
         assert_problem(await http.post("/v1/profiles", json=PROFILE, headers={**hr_a2, **key}), 409, "nip")
 
 
+async def test_agencies_units_and_the_profile_list(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
+    async with running(profile_app, _settings(ProfileSettings, kafka, tmp_path, unique)) as (http, _):
+        agency = {"id": "kab-a", "name": "Kabupaten A", "kind": "regency", "time_zone": "WITA"}
+        assert_problem(await http.post("/v1/agencies", json=agency, headers=HR_A), 403)
+        assert_problem(await http.post("/v1/agencies", json={**agency, "time_zone": "UTC"}, headers=BKN),
+                       422, "time_zone")
+        await _agencies(http)
+        assert_problem(await http.post("/v1/agencies", json=agency, headers=BKN), 409, "id")
+        assert [a["id"] for a in (await http.get("/v1/agencies", headers=HR_A)).json()] == ["kab-a"]
+        assert [a["id"] for a in (await http.get("/v1/agencies", headers=BKN)).json()] == ["kab-a", "kab-b"]
+
+        unit = {"id": "bkpsdm-a", "name": "BKPSDM"}
+        assert (await http.post("/v1/agencies/kab-a/units", json=unit, headers=HR_A)).status_code == 201
+        assert_problem(await http.post("/v1/agencies/kab-a/units", json={"id": "unit-x", "name": "X"}, headers=HR_B), 404)
+        assert_problem(await http.get("/v1/agencies/kab-a/units", headers=HR_B), 404)
+        assert (await http.post("/v1/agencies/kab-b/units", json={"id": "bkpsdm-b", "name": "BKPSDM"},
+                                headers=HR_B)).status_code == 201
+
+        assert_problem(await http.post("/v1/profiles", json={**PROFILE, "agency_id": "kab-zz"},
+                                       headers=bearer(subject="hr-z", roles=["hr_admin"], agency_id="kab-zz")),
+                       422, "agency_id")
+        assert_problem(await http.post("/v1/profiles", json={**PROFILE, "unit_id": "bkpsdm-b"}, headers=HR_A),
+                       422, "unit_id")
+        nips = ["198609262015051001", "199001012015052003", "198001012005011002"]
+        for i, nip in enumerate(nips):
+            body = {**PROFILE, "nip": nip, "birth_date": f"{nip[0:4]}-{nip[4:6]}-{nip[6:8]}",
+                    "sex": "male" if nip[14] == "1" else "female", "golongan": "III/a" if i < 2 else "IV/a",
+                    "unit_id": "bkpsdm-a"}
+            assert (await http.post("/v1/profiles", json=body, headers=HR_A)).status_code == 201
+        nip_b = {**PROFILE, "nip": "197501012000031001", "birth_date": "1975-01-01", "agency_id": "kab-b"}
+        assert (await http.post("/v1/profiles", json=nip_b, headers=HR_B)).status_code == 201
+
+        first = (await http.get("/v1/profiles", headers=HR_A, params={"limit": 2})).json()
+        assert [p["nip"] for p in first["items"]] == sorted(nips)[:2]
+        rest = (await http.get("/v1/profiles", headers=HR_A, params={"limit": 2, "cursor": first["next_cursor"]})).json()
+        assert [p["nip"] for p in rest["items"]] == sorted(nips)[2:] and rest["next_cursor"] is None
+        filtered = (await http.get("/v1/profiles", headers=HR_A, params={"golongan": "IV/a"})).json()["items"]
+        assert [p["nip"] for p in filtered] == ["198001012005011002"]
+        assert_problem(await http.get("/v1/profiles", headers=HR_A, params={"agency_id": "kab-b"}), 403, "agency_id")
+        assert_problem(await http.get("/v1/profiles", headers=ASN_A), 403)
+        everyone = (await http.get("/v1/profiles", headers=BKN)).json()["items"]
+        assert len(everyone) == 4
+        only_b = (await http.get("/v1/profiles", headers=BKN, params={"agency_id": "kab-b"})).json()["items"]
+        assert [p["nip"] for p in only_b] == ["197501012000031001"]
+
+
 async def test_assessment_api(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
     async with running(assessment_app, _settings(AssessmentSettings, kafka, tmp_path, unique)) as (http, runtime):
         async with runtime.sessions() as session, session.begin():
@@ -131,7 +187,7 @@ async def test_assessment_api(kafka: LocalKafka, tmp_path: Path, unique: str) ->
                       "competencies": [{"competency": "Integritas", "required": 3, "achieved": 2}]}
 
         assert_problem(await http.post("/v1/assessments", json=assessment), 401)
-        assert_problem(await http.post("/v1/assessments", json={**assessment, "nip": NIP_A2}, headers=HR_A), 422, "nip")
+        assert_problem(await http.post("/v1/assessments", json={**assessment, "nip": NIP_NEVER_REGISTERED}, headers=HR_A), 422, "nip")
         assert_problem(await http.post("/v1/assessments", json=assessment, headers=HR_B), 422, "nip")
         bad_level = {**assessment, "competencies": [{"competency": "Integritas", "required": 3, "achieved": 6}]}
         assert_problem(await http.post("/v1/assessments", json=bad_level, headers=HR_A), 422, "competencies.0.achieved")
