@@ -4,11 +4,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.profile.domain import PositionType
-from services.profile.models import Profile
-from services.profile.schemas import ProfileIn, ProfileOut
-from services.profile.service import register_profile
+from services.profile import service
+from services.profile.models import PositionHeld, Profile, RankHeld
+from services.profile.schemas import PositionIn, PositionOut, ProfileIn, ProfileOut, ProfilePatch, RankIn, RankOut
 from shared.auth import Principal, Role, require_roles, roles_note
 from shared.errors import Problem
 from shared.idempotency import IdempotencyKey, idempotent
@@ -20,6 +21,8 @@ router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
 REGISTER = (Role.HR_ADMIN,)
 READ = (Role.ASN, Role.HR_ADMIN, Role.TALENT_COMMITTEE, Role.BKN)
 LIST = (Role.HR_ADMIN, Role.TALENT_COMMITTEE, Role.BKN)
+SELF_SERVICE = (Role.ASN, Role.HR_ADMIN)
+HR = (Role.HR_ADMIN,)
 
 
 @router.post("", status_code=201, response_model=ProfileOut, summary="Register an ASN profile",
@@ -33,7 +36,7 @@ async def create_profile(
                       errors=[{"field": "agency_id", "message": "not your agency"}])
 
     async def register() -> tuple[ProfileOut, int]:
-        return ProfileOut.model_validate(await register_profile(session, runtime.outbox, body)), 201
+        return ProfileOut.model_validate(await service.register_profile(session, runtime.outbox, body)), 201
 
     return await idempotent(session, runtime.idempotency_table, key=idempotency_key, principal=principal,
                             request=request, body=body, run=register)
@@ -71,7 +74,62 @@ async def list_profiles(
 async def get_profile(
     nip: str, session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*READ))]
 ) -> Profile:
+    return await _visible(session, nip, principal)
+
+
+async def _visible(session: AsyncSession, nip: str, principal: Principal) -> Profile:
     profile = await session.get(Profile, nip)
     if profile is None or not principal.can_see_person(profile.nip, profile.agency_id):
         raise Problem(404, "Not found", f"No profile with NIP {nip} that you may see.")
     return profile
+
+
+@router.patch("/{nip}", response_model=ProfileOut, summary="Update contact data or the recorded name",
+              description="An ASN keeps their own email current; the agency's HR admin also corrects the name. "
+              "Publishes profile.updated. " + roles_note(*SELF_SERVICE))
+async def update_profile(
+    nip: str, body: ProfilePatch, session: SessionDep, runtime: RuntimeDep,
+    principal: Annotated[Principal, Depends(require_roles(*SELF_SERVICE))],
+) -> Profile:
+    return await service.patch_profile(session, runtime.outbox, nip, body, principal)
+
+
+@router.post("/{nip}/positions", status_code=201, response_model=PositionOut,
+             summary="Record a position (effective-dated)",
+             description="Adds to the position history; nothing is overwritten. The position in force today "
+             "becomes the current one. Publishes profile.updated. " + roles_note(*HR))
+async def add_position(
+    nip: str, body: PositionIn, session: SessionDep, runtime: RuntimeDep,
+    principal: Annotated[Principal, Depends(require_roles(*HR))],
+) -> PositionHeld:
+    return await service.record_position(session, runtime.outbox, nip, body, principal)
+
+
+@router.get("/{nip}/positions", response_model=list[PositionOut], summary="Position history, newest first",
+            description=roles_note(*READ))
+async def position_history(
+    nip: str, session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*READ))]
+) -> list[PositionHeld]:
+    await _visible(session, nip, principal)
+    query = select(PositionHeld).where(PositionHeld.nip == nip)
+    return list((await session.scalars(query.order_by(PositionHeld.start_date.desc(), PositionHeld.id.desc()))).all())
+
+
+@router.post("/{nip}/ranks", status_code=201, response_model=RankOut, summary="Record a rank (effective-dated)",
+             description="Adds to the golongan/pangkat history; nothing is overwritten. The rank in force today "
+             "becomes the current golongan. Publishes profile.updated. " + roles_note(*HR))
+async def add_rank(
+    nip: str, body: RankIn, session: SessionDep, runtime: RuntimeDep,
+    principal: Annotated[Principal, Depends(require_roles(*HR))],
+) -> RankHeld:
+    return await service.record_rank(session, runtime.outbox, nip, body, principal)
+
+
+@router.get("/{nip}/ranks", response_model=list[RankOut], summary="Rank history, newest first",
+            description=roles_note(*READ))
+async def rank_history(
+    nip: str, session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*READ))]
+) -> list[RankHeld]:
+    await _visible(session, nip, principal)
+    query = select(RankHeld).where(RankHeld.nip == nip)
+    return list((await session.scalars(query.order_by(RankHeld.tmt.desc(), RankHeld.id.desc()))).all())

@@ -1,6 +1,9 @@
-"""Profile rules (domain.md §1): vocabularies and the checks a registration must pass. No I/O."""
+"""Profile rules (domain.md §1): vocabularies and effective-dated history. No I/O."""
 
+from collections.abc import Iterable
+from datetime import date
 from enum import StrEnum
+from typing import TypeVar
 
 GOLONGAN = (
     "I/a", "I/b", "I/c", "I/d",
@@ -33,3 +36,13 @@ class TimeZone(StrEnum):
     WIB = "WIB"  # UTC+7
     WITA = "WITA"  # UTC+8
     WIT = "WIT"  # UTC+9
+
+
+E = TypeVar("E")
+
+
+def current_entry(entries: Iterable[tuple[date, int, E]], *, today: date) -> E | None:
+    """The entry in force today: the latest effective date not in the future; among entries with the
+    same date, the one recorded last (the second element orders them). Future-dated entries wait."""
+    in_force = [entry for entry in entries if entry[0] <= today]
+    return max(in_force, key=lambda entry: (entry[0], entry[1]))[2] if in_force else None

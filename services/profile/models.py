@@ -4,6 +4,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.models import new_base, utcnow
+from shared.tables import BigId
 
 Base = new_base()
 metadata = Base.metadata
@@ -49,3 +50,31 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(String(200))
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PositionHeld(Base):
+    """A position (jabatan) an ASN held from `start_date` (TMT jabatan); effective-dated, never overwritten."""
+
+    __tablename__ = "position_history"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    nip: Mapped[str] = mapped_column(ForeignKey("profiles.nip"), index=True)
+    position_type: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"))
+    start_date: Mapped[date]
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RankHeld(Base):
+    """A golongan/pangkat an ASN held from `tmt`; effective-dated, never overwritten."""
+
+    __tablename__ = "rank_history"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    nip: Mapped[str] = mapped_column(ForeignKey("profiles.nip"), index=True)
+    golongan: Mapped[str] = mapped_column(String(5))
+    tmt: Mapped[date]
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -94,3 +94,49 @@ class UnitOut(UnitIn):
 
     agency_id: str
     created_at: datetime
+
+
+class PositionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    position_type: PositionType
+    title: str = Field(min_length=1, max_length=200, examples=["Kepala Bidang Pengembangan Kompetensi"])
+    unit_id: str | None = Field(default=None, max_length=64)
+    start_date: date = Field(description="TMT jabatan: the date the position took effect")
+
+
+class PositionOut(PositionIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    recorded_by: str
+    recorded_at: datetime
+
+
+class RankIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    golongan: str = Field(description="one of " + ", ".join(GOLONGAN))
+    tmt: date = Field(description="TMT pangkat: the date the rank took effect")
+
+    @field_validator("golongan")
+    @classmethod
+    def _known_golongan(cls, value: str) -> str:
+        if value not in GOLONGAN:
+            raise ValueError(f"unknown golongan {value!r}; expected one of {', '.join(GOLONGAN)}")
+        return value
+
+
+class RankOut(RankIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    recorded_by: str
+    recorded_at: datetime
+
+
+class ProfilePatch(BaseModel):
+    """Contact and name; position and rank change through their effective-dated history instead."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)

@@ -1,29 +1,102 @@
 """Profile use cases: one transaction = the change + its events in the outbox."""
 
+from datetime import date
+
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.profile.models import Agency, Profile, Unit
-from services.profile.schemas import AgencyIn, ProfileIn, UnitIn
+from services.profile.domain import current_entry
+from services.profile.models import Agency, PositionHeld, Profile, RankHeld, Unit
+from services.profile.schemas import AgencyIn, PositionIn, ProfileIn, ProfilePatch, RankIn, UnitIn
+from shared.auth import Principal, Role
 from shared.errors import Problem, field_error
-from shared.events.schemas import ProfileRegistered
+from shared.events.schemas import ProfileRegistered, ProfileUpdated
 from shared.outbox import Outbox
+
+SNAPSHOT_FIELDS = ("nip", "agency_id", "unit_id", "name", "sex", "birth_date", "email", "position_type", "golongan")
+
+
+def _snapshot(profile: Profile) -> dict[str, object]:
+    return {field: getattr(profile, field) for field in SNAPSHOT_FIELDS}
 
 
 async def register_profile(session: AsyncSession, outbox: Outbox, data: ProfileIn) -> Profile:
     async with session.begin():
         if await session.get(Agency, data.agency_id) is None:
             raise field_error("agency_id", f"unknown agency {data.agency_id!r}")
-        if data.unit_id is not None:
-            unit = await session.get(Unit, data.unit_id)
-            if unit is None or unit.agency_id != data.agency_id:
-                raise field_error("unit_id", f"no unit {data.unit_id!r} in agency {data.agency_id}")
+        await _check_unit(session, data.unit_id, data.agency_id)
         if await session.get(Profile, data.nip) is not None:
             raise Problem(409, "Duplicate NIP", f"A profile with NIP {data.nip} already exists.",
                           errors=[{"field": "nip", "message": "already registered"}])
         profile = Profile(**data.model_dump(mode="python"))
         session.add(profile)
         await session.flush()
-        await outbox.emit(session, ProfileRegistered(**data.model_dump()), subject=data.nip)
+        await outbox.emit(session, ProfileRegistered(**_snapshot(profile)), subject=data.nip)
+    return profile
+
+
+async def _profile_for_change(session: AsyncSession, nip: str, principal: Principal) -> Profile:
+    profile = await session.get(Profile, nip)
+    if profile is None or not principal.can_see_person(nip, profile.agency_id):
+        raise Problem(404, "Not found", f"No profile with NIP {nip} that you may change.")
+    return profile
+
+
+async def _check_unit(session: AsyncSession, unit_id: str | None, agency_id: str) -> None:
+    if unit_id is not None:
+        unit = await session.get(Unit, unit_id)
+        if unit is None or unit.agency_id != agency_id:
+            raise field_error("unit_id", f"no unit {unit_id!r} in agency {agency_id}")
+
+
+async def record_position(
+    session: AsyncSession, outbox: Outbox, nip: str, data: PositionIn, principal: Principal
+) -> PositionHeld:
+    """Add a position to the ASN's history; the one in force today becomes their current position."""
+    async with session.begin():
+        profile = await _profile_for_change(session, nip, principal)
+        await _check_unit(session, data.unit_id, profile.agency_id)
+        held = PositionHeld(nip=nip, recorded_by=principal.subject, **data.model_dump())
+        session.add(held)
+        await session.flush()
+        history = (await session.scalars(select(PositionHeld).where(PositionHeld.nip == nip))).all()
+        current = current_entry(((p.start_date, p.id, p) for p in history), today=date.today())
+        if current is not None:
+            profile.position_type, profile.unit_id = current.position_type, current.unit_id or profile.unit_id
+        await outbox.emit(session, ProfileUpdated(**_snapshot(profile)), subject=nip)
+    return held
+
+
+async def record_rank(session: AsyncSession, outbox: Outbox, nip: str, data: RankIn, principal: Principal) -> RankHeld:
+    """Add a rank to the ASN's history; the one in force today becomes their current golongan."""
+    async with session.begin():
+        profile = await _profile_for_change(session, nip, principal)
+        held = RankHeld(nip=nip, recorded_by=principal.subject, **data.model_dump())
+        session.add(held)
+        await session.flush()
+        history = (await session.scalars(select(RankHeld).where(RankHeld.nip == nip))).all()
+        current = current_entry(((r.tmt, r.id, r) for r in history), today=date.today())
+        if current is not None:
+            profile.golongan = current.golongan
+        await outbox.emit(session, ProfileUpdated(**_snapshot(profile)), subject=nip)
+    return held
+
+
+async def patch_profile(
+    session: AsyncSession, outbox: Outbox, nip: str, patch: ProfilePatch, principal: Principal
+) -> Profile:
+    """HR admins correct name and email; an ASN keeps their own email current (pemutakhiran mandiri)."""
+    changes = patch.model_dump(exclude_unset=True)
+    async with session.begin():
+        profile = await _profile_for_change(session, nip, principal)
+        if "name" in changes and not principal.has(Role.HR_ADMIN):
+            raise Problem(403, "Forbidden", "Only the agency's HR admin changes the recorded name.",
+                          errors=[{"field": "name", "message": "HR admin only"}])
+        for field, value in changes.items():
+            setattr(profile, field, value)
+        if changes:
+            await session.flush()
+            await outbox.emit(session, ProfileUpdated(**_snapshot(profile)), subject=nip)
     return profile
 
 

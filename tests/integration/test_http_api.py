@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from deploy.local.kafka import LocalKafka
 from services.assessment.app import create_app as assessment_app
@@ -177,6 +179,54 @@ async def test_agencies_units_and_the_profile_list(kafka: LocalKafka, tmp_path: 
         assert len(everyone) == 4
         only_b = (await http.get("/v1/profiles", headers=BKN, params={"agency_id": "kab-b"})).json()["items"]
         assert [p["nip"] for p in only_b] == ["197501012000031001"]
+
+
+async def test_position_and_rank_history_and_self_service_updates(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
+    async with running(profile_app, _settings(ProfileSettings, kafka, tmp_path, unique)) as (http, runtime):
+        await _agencies(http)
+        assert (await http.post("/v1/agencies/kab-a/units", json={"id": "bkd-a", "name": "BKD"}, headers=HR_A)).status_code == 201
+        body = {**PROFILE, "position_type": "administrator", "golongan": "III/d"}
+        assert (await http.post("/v1/profiles", json=body, headers=HR_A)).status_code == 201
+
+        def position(kind: str, start: str) -> dict[str, str]:
+            return {"position_type": kind, "title": f"{kind} post", "unit_id": "bkd-a", "start_date": start}
+
+        for kind, start in (("pengawas", "2016-01-01"), ("administrator", "2022-07-01"), ("jpt_pratama", "2999-01-01")):
+            added = await http.post(f"/v1/profiles/{NIP_A}/positions", json=position(kind, start), headers=HR_A)
+            assert added.status_code == 201, added.text
+        profile = (await http.get(f"/v1/profiles/{NIP_A}", headers=HR_A)).json()
+        assert profile["position_type"] == "administrator" and profile["unit_id"] == "bkd-a"  # 2999 waits its turn
+        history = (await http.get(f"/v1/profiles/{NIP_A}/positions", headers=ASN_A)).json()
+        assert [p["start_date"] for p in history] == ["2999-01-01", "2022-07-01", "2016-01-01"]
+
+        for golongan, tmt in (("III/c", "2021-04-01"), ("III/d", "2025-04-01"), ("III/b", "2017-04-01")):
+            assert (await http.post(f"/v1/profiles/{NIP_A}/ranks", json={"golongan": golongan, "tmt": tmt},
+                                    headers=HR_A)).status_code == 201
+        assert (await http.get(f"/v1/profiles/{NIP_A}", headers=HR_A)).json()["golongan"] == "III/d"  # late entry, older TMT
+        assert len((await http.get(f"/v1/profiles/{NIP_A}/ranks", headers=HR_A)).json()) == 3
+        assert_problem(await http.post(f"/v1/profiles/{NIP_A}/ranks", json={"golongan": "V/a", "tmt": "2020-01-01"},
+                                       headers=HR_A), 422, "golongan")
+        assert_problem(await http.post(f"/v1/profiles/{NIP_A}/positions", json=position("pengawas", "2020-01-01"),
+                                       headers=HR_B), 404)
+        assert_problem(await http.post(f"/v1/profiles/{NIP_A}/positions", json=position("pengawas", "2020-01-01"),
+                                       headers=ASN_A), 403)
+        assert_problem(await http.get(f"/v1/profiles/{NIP_A}/positions", headers=HR_B), 404)
+
+        mine = await http.patch(f"/v1/profiles/{NIP_A}", json={"email": "budi@kab-a.go.id"}, headers=ASN_A)
+        assert mine.status_code == 200 and mine.json()["email"] == "budi@kab-a.go.id"
+        assert_problem(await http.patch(f"/v1/profiles/{NIP_A}", json={"name": "Budi S."}, headers=ASN_A), 403, "name")
+        assert_problem(await http.patch(f"/v1/profiles/{NIP_A}", json={"email": "x@y.id"}, headers=ASN_A2), 404)
+        assert_problem(await http.patch(f"/v1/profiles/{NIP_A}", json={"email": "not-an-email"}, headers=ASN_A), 422, "email")
+        assert (await http.patch(f"/v1/profiles/{NIP_A}", json={"name": "Budi S."}, headers=HR_A)).json()["name"] == "Budi S."
+
+        # every change published a full snapshot through the outbox
+        async with runtime.sessions() as session:
+            rows = (await session.execute(select(runtime.outbox_table.c.event_type, runtime.outbox_table.c.payload)
+                                          .order_by(runtime.outbox_table.c.id))).all()
+        assert [t for t, _ in rows] == ["profile.registered"] + ["profile.updated"] * 8
+        last = json.loads(rows[-1][1])["data"]
+        assert (last["name"], last["email"], last["golongan"], last["position_type"]) == (
+            "Budi S.", "budi@kab-a.go.id", "III/d", "administrator")
 
 
 async def test_assessment_api(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:

@@ -59,3 +59,4 @@ def test_disagreements_name_the_field() -> None:
     problems = nip_disagreements(nip, birth_date=date(1986, 9, 27), sex="female")
     assert len(problems) == 2
     assert problems[0].startswith("birth_date") and problems[1].startswith("sex")
+

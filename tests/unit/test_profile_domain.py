@@ -1,0 +1,23 @@
+from datetime import date
+
+from services.profile.domain import current_entry
+
+TODAY = date(2026, 11, 29)
+
+
+def test_the_entry_in_force_is_the_latest_not_in_the_future() -> None:
+    entries = [(date(2020, 1, 1), 1, "a"), (date(2024, 1, 1), 2, "b"), (date(2027, 1, 1), 3, "future")]
+    assert current_entry(entries, today=TODAY) == "b"
+
+
+def test_same_effective_date_takes_the_later_record() -> None:
+    assert current_entry([(date(2024, 1, 1), 5, "corrected"), (date(2024, 1, 1), 4, "first")], today=TODAY) == "corrected"
+
+
+def test_only_future_entries_means_none_in_force() -> None:
+    assert current_entry([(date(2027, 1, 1), 1, "future")], today=TODAY) is None
+    assert current_entry([], today=TODAY) is None
+
+
+def test_an_entry_effective_today_is_in_force() -> None:
+    assert current_entry([(TODAY, 1, "today")], today=TODAY) == "today"
