@@ -3,10 +3,10 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from services.profile.models import Agency, Unit
-from services.profile.schemas import AgencyIn, AgencyOut, UnitIn, UnitOut
+from services.profile.models import Agency, Profile, Unit
+from services.profile.schemas import AgencyIn, AgencyOut, AgencyQuality, UnitIn, UnitOut, UnitQuality
 from services.profile.service import add_unit, register_agency
 from shared.auth import Principal, Role, require_roles, roles_note
 from shared.errors import Problem
@@ -17,6 +17,7 @@ router = APIRouter(prefix="/v1/agencies", tags=["agencies"])
 REGISTER = (Role.BKN,)
 READ = (Role.ASN, Role.HR_ADMIN, Role.TALENT_COMMITTEE, Role.BKN)
 MANAGE_UNITS = (Role.HR_ADMIN, Role.BKN)
+STAFF = (Role.HR_ADMIN, Role.TALENT_COMMITTEE, Role.BKN)
 
 
 @router.post("", status_code=201, response_model=AgencyOut, summary="Register an agency",
@@ -57,3 +58,24 @@ async def list_units(
     if not principal.can_see_agency(agency_id):
         raise Problem(404, "Not found", f"No agency {agency_id} that you may see.")
     return list((await session.scalars(select(Unit).where(Unit.agency_id == agency_id).order_by(Unit.id))).all())
+
+
+@router.get("/{agency_id}/data-quality", response_model=AgencyQuality, summary="Data-quality index per agency and unit",
+            description="The mean of its ASN's indexes, for the agency and each of its units. " + roles_note(*STAFF))
+async def agency_data_quality(
+    agency_id: str, session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*STAFF))]
+) -> AgencyQuality:
+    if not principal.can_see_agency(agency_id) or await session.get(Agency, agency_id) is None:
+        raise Problem(404, "Not found", f"No agency {agency_id} that you may see.")
+    rows = (await session.execute(
+        select(Profile.unit_id, func.count(), func.avg(Profile.data_quality))
+        .where(Profile.agency_id == agency_id).group_by(Profile.unit_id).order_by(Profile.unit_id)
+    )).all()
+    total = sum(count for _, count, _ in rows)
+    scored = [(count, average) for _, count, average in rows if average is not None]
+    overall = sum(c * a for c, a in scored) / sum(c for c, _ in scored) if scored else None
+    return AgencyQuality(
+        agency_id=agency_id, asn_count=total, average=round(overall, 2) if overall is not None else None,
+        units=[UnitQuality(unit_id=unit, asn_count=count, average=round(average, 2) if average is not None else None)
+               for unit, count, average in rows],
+    )

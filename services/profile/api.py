@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from sqlalchemy import select
@@ -9,7 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.profile.domain import PositionType
 from services.profile import service
 from services.profile.models import PositionHeld, Profile, RankHeld
-from services.profile.schemas import PositionIn, PositionOut, ProfileIn, ProfileOut, ProfilePatch, RankIn, RankOut
+from services.profile.schemas import (
+    DataQualityOut,
+    PositionIn,
+    PositionOut,
+    ProfileIn,
+    ProfileOut,
+    ProfilePatch,
+    RankIn,
+    RankOut,
+)
 from shared.auth import Principal, Role, require_roles, roles_note
 from shared.errors import Problem
 from shared.idempotency import IdempotencyKey, idempotent
@@ -47,7 +56,9 @@ async def create_profile(
 async def list_profiles(
     session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*LIST))],
     agency_id: str | None = None, unit_id: str | None = None, position_type: PositionType | None = None,
-    golongan: str | None = None, cursor: CursorQuery = None, limit: LimitQuery = 50,
+    golongan: str | None = None,
+    data_quality_below: Annotated[float | None, Query(ge=0, le=100, description="only ASN whose index is below")] = None,
+    cursor: CursorQuery = None, limit: LimitQuery = 50,
 ) -> Page[ProfileOut]:
     if not principal.is_national:
         if agency_id not in (None, principal.agency_id):
@@ -59,6 +70,8 @@ async def list_profiles(
                           (Profile.position_type, position_type), (Profile.golongan, golongan)):
         if value is not None:
             query = query.where(column == value)
+    if data_quality_below is not None:
+        query = query.where(Profile.data_quality < data_quality_below)
     position = decode_cursor(cursor)
     if position is not None:
         query = query.where(Profile.nip > str(position.get("after_nip", "")))
@@ -133,3 +146,12 @@ async def rank_history(
     await _visible(session, nip, principal)
     query = select(RankHeld).where(RankHeld.nip == nip)
     return list((await session.scalars(query.order_by(RankHeld.tmt.desc(), RankHeld.id.desc()))).all())
+
+
+@router.get("/{nip}/data-quality", response_model=DataQualityOut, summary="The ASN's data-quality index and what to fix",
+            description="Recomputed on every change. " + roles_note(*READ))
+async def profile_data_quality(
+    nip: str, session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*READ))]
+) -> DataQualityOut:
+    profile = await _visible(session, nip, principal)
+    return DataQualityOut(nip=nip, score=profile.data_quality, failed_checks=profile.data_quality_failed)

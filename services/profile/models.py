@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.models import new_base, utcnow
@@ -24,6 +24,8 @@ class Profile(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     position_type: Mapped[str | None] = mapped_column(String(40))
     golongan: Mapped[str | None] = mapped_column(String(5))
+    data_quality: Mapped[float | None] = mapped_column(Float, index=True)
+    data_quality_failed: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

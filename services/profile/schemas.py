@@ -59,8 +59,34 @@ class ProfileOut(BaseModel):
     email: str | None
     position_type: str | None
     golongan: str | None
+    data_quality: float | None = Field(description="Indeks Kualitas Data, 0–100")
     created_at: datetime
     updated_at: datetime
+
+
+class FailedCheck(BaseModel):
+    dimension: str
+    check: str
+    message: str
+
+
+class DataQualityOut(BaseModel):
+    nip: str
+    score: float | None
+    failed_checks: list[FailedCheck]
+
+
+class UnitQuality(BaseModel):
+    unit_id: str | None
+    asn_count: int
+    average: float | None
+
+
+class AgencyQuality(BaseModel):
+    agency_id: str
+    asn_count: int
+    average: float | None
+    units: list[UnitQuality]
 
 
 CodeField = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$", examples=["kab-sleman"])

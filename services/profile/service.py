@@ -1,16 +1,17 @@
 """Profile use cases: one transaction = the change + its events in the outbox."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.profile import data_quality
 from services.profile.domain import current_entry
 from services.profile.models import Agency, PositionHeld, Profile, RankHeld, Unit
 from services.profile.schemas import AgencyIn, PositionIn, ProfileIn, ProfilePatch, RankIn, UnitIn
 from shared.auth import Principal, Role
 from shared.errors import Problem, field_error
-from shared.events.schemas import ProfileRegistered, ProfileUpdated
+from shared.events.schemas import DataQualityChanged, ProfileRegistered, ProfileUpdated
 from shared.outbox import Outbox
 
 SNAPSHOT_FIELDS = ("nip", "agency_id", "unit_id", "name", "sex", "birth_date", "email", "position_type", "golongan")
@@ -18,6 +19,28 @@ SNAPSHOT_FIELDS = ("nip", "agency_id", "unit_id", "name", "sex", "birth_date", "
 
 def _snapshot(profile: Profile) -> dict[str, object]:
     return {field: getattr(profile, field) for field in SNAPSHOT_FIELDS}
+
+
+async def _refresh_data_quality(session: AsyncSession, outbox: Outbox, profile: Profile) -> None:
+    """Recompute the index after a change, in the change's transaction; publish it when it moved."""
+    now = datetime.now(UTC)
+    starts = (await session.scalars(select(PositionHeld.start_date).where(PositionHeld.nip == profile.nip))).all()
+    tmts = (await session.scalars(select(RankHeld.tmt).where(RankHeld.nip == profile.nip))).all()
+    quality = data_quality.assess(data_quality.ProfileFacts(
+        nip=profile.nip, name=profile.name, sex=profile.sex, birth_date=profile.birth_date, email=profile.email,
+        unit_id=profile.unit_id, position_type=profile.position_type, golongan=profile.golongan,
+        positions_start=list(starts), ranks_tmt=list(tmts), last_updated=now,
+    ), now=now)
+    previous = profile.data_quality
+    profile.data_quality = quality.score
+    profile.data_quality_failed = [{"dimension": c.dimension, "check": c.code, "message": c.message}
+                                   for c in quality.failed]
+    if previous != quality.score:
+        await outbox.emit(session, DataQualityChanged(
+            nip=profile.nip, agency_id=profile.agency_id, unit_id=profile.unit_id, score=quality.score,
+            previous_score=previous, dimensions=quality.dimensions, failed_checks=[c.code for c in quality.failed],
+            policy_version=data_quality.POLICY_VERSION,
+        ), subject=profile.nip)
 
 
 async def register_profile(session: AsyncSession, outbox: Outbox, data: ProfileIn) -> Profile:
@@ -32,6 +55,7 @@ async def register_profile(session: AsyncSession, outbox: Outbox, data: ProfileI
         session.add(profile)
         await session.flush()
         await outbox.emit(session, ProfileRegistered(**_snapshot(profile)), subject=data.nip)
+        await _refresh_data_quality(session, outbox, profile)
     return profile
 
 
@@ -64,6 +88,7 @@ async def record_position(
         if current is not None:
             profile.position_type, profile.unit_id = current.position_type, current.unit_id or profile.unit_id
         await outbox.emit(session, ProfileUpdated(**_snapshot(profile)), subject=nip)
+        await _refresh_data_quality(session, outbox, profile)
     return held
 
 
@@ -79,6 +104,7 @@ async def record_rank(session: AsyncSession, outbox: Outbox, nip: str, data: Ran
         if current is not None:
             profile.golongan = current.golongan
         await outbox.emit(session, ProfileUpdated(**_snapshot(profile)), subject=nip)
+        await _refresh_data_quality(session, outbox, profile)
     return held
 
 
@@ -97,6 +123,7 @@ async def patch_profile(
         if changes:
             await session.flush()
             await outbox.emit(session, ProfileUpdated(**_snapshot(profile)), subject=nip)
+            await _refresh_data_quality(session, outbox, profile)
     return profile
 
 

@@ -37,6 +37,22 @@ class ProfileUpdated(ProfileSnapshot):
     event_type = "profile.updated"
 
 
+class DataQualityChanged(EventData):
+    """The ASN's data-quality index (0–100) changed; `failed_checks` says what to fix."""
+
+    event_type = "data_quality.changed"
+    topic = topics.PROFILE_EVENTS
+
+    nip: str
+    agency_id: str
+    unit_id: str | None
+    score: float
+    previous_score: float | None
+    dimensions: dict[str, float]
+    failed_checks: list[str]
+    policy_version: str
+
+
 class PerformanceRated(EventData):
     event_type = "performance.rated"
     topic = topics.ASSESSMENT_EVENTS
@@ -93,5 +109,6 @@ class TalentReclassified(EventData):
 
 EVENT_TYPES: dict[str, type[EventData]] = {
     model.event_type: model
-    for model in (ProfileRegistered, ProfileUpdated, PerformanceRated, AssessmentCompleted, TalentReclassified)
+    for model in (ProfileRegistered, ProfileUpdated, DataQualityChanged, PerformanceRated, AssessmentCompleted,
+                  TalentReclassified)
 }

@@ -223,10 +223,53 @@ async def test_position_and_rank_history_and_self_service_updates(kafka: LocalKa
         async with runtime.sessions() as session:
             rows = (await session.execute(select(runtime.outbox_table.c.event_type, runtime.outbox_table.c.payload)
                                           .order_by(runtime.outbox_table.c.id))).all()
-        assert [t for t, _ in rows] == ["profile.registered"] + ["profile.updated"] * 8
-        last = json.loads(rows[-1][1])["data"]
+        snapshots = [(t, payload) for t, payload in rows if t.startswith("profile.")]
+        assert [t for t, _ in snapshots] == ["profile.registered"] + ["profile.updated"] * 8
+        last = json.loads(snapshots[-1][1])["data"]
         assert (last["name"], last["email"], last["golongan"], last["position_type"]) == (
             "Budi S.", "budi@kab-a.go.id", "III/d", "administrator")
+
+
+async def test_data_quality_index_is_recomputed_on_every_change(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
+    async with running(profile_app, _settings(ProfileSettings, kafka, tmp_path, unique)) as (http, runtime):
+        await _agencies(http)
+        assert (await http.post("/v1/agencies/kab-a/units", json={"id": "bkd-a", "name": "BKD"}, headers=HR_A)).status_code == 201
+        assert (await http.post("/v1/profiles", json=PROFILE, headers=HR_A)).status_code == 201
+        other = {**PROFILE, "nip": NIP_A2, "birth_date": "1990-01-01", "sex": "female", "email": "a2@kab-a.go.id",
+                 "unit_id": "bkd-a"}
+        assert (await http.post("/v1/profiles", json=other, headers=HR_A)).status_code == 201
+
+        quality = (await http.get(f"/v1/profiles/{NIP_A}/data-quality", headers=ASN_A)).json()
+        assert {c["check"] for c in quality["failed_checks"]} == {"email", "unit", "position_history", "rank_history"}
+        assert quality["score"] == 75.0  # completeness 0/4; timeliness, accuracy, consistency all pass
+        assert all(c["message"] for c in quality["failed_checks"])
+
+        below_80 = (await http.get("/v1/profiles", headers=HR_A, params={"data_quality_below": 80})).json()["items"]
+        assert [p["nip"] for p in below_80] == [NIP_A]  # 75; the colleague has email and unit: 87.5
+        below_90 = (await http.get("/v1/profiles", headers=HR_A, params={"data_quality_below": 90})).json()["items"]
+        assert [p["nip"] for p in below_90] == sorted([NIP_A, NIP_A2])
+
+        await http.patch(f"/v1/profiles/{NIP_A}", json={"email": "budi@kab-a.go.id"}, headers=ASN_A)
+        await http.post(f"/v1/profiles/{NIP_A}/positions", headers=HR_A, json={
+            "position_type": "pengawas", "title": "Kepala Seksi", "unit_id": "bkd-a", "start_date": "2016-01-01"})
+        await http.post(f"/v1/profiles/{NIP_A}/ranks", json={"golongan": "III/b", "tmt": "2016-01-01"}, headers=HR_A)
+        quality = (await http.get(f"/v1/profiles/{NIP_A}/data-quality", headers=HR_A)).json()
+        assert quality == {"nip": NIP_A, "score": 100.0, "failed_checks": []}
+        assert (await http.get(f"/v1/profiles/{NIP_A}", headers=HR_A)).json()["data_quality"] == 100.0
+
+        agency = (await http.get("/v1/agencies/kab-a/data-quality", headers=HR_A)).json()
+        assert agency["asn_count"] == 2 and agency["units"] == [{"unit_id": "bkd-a", "asn_count": 2, "average": agency["average"]}]
+        second = (await http.get(f"/v1/profiles/{NIP_A2}/data-quality", headers=HR_A)).json()["score"]
+        assert agency["average"] == round((100.0 + second) / 2, 2)
+        assert_problem(await http.get("/v1/agencies/kab-a/data-quality", headers=HR_B), 404)
+        assert_problem(await http.get("/v1/agencies/kab-a/data-quality", headers=ASN_A), 403)
+
+        async with runtime.sessions() as session:
+            payloads = (await session.scalars(select(runtime.outbox_table.c.payload).where(
+                runtime.outbox_table.c.event_type == "data_quality.changed", runtime.outbox_table.c.key == NIP_A)
+                .order_by(runtime.outbox_table.c.id))).all()
+        scores = [json.loads(p)["data"]["score"] for p in payloads]
+        assert scores[0] == 75.0 and scores[-1] == 100.0 and len(scores) == len(set(scores))  # only when it moved
 
 
 async def test_assessment_api(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
