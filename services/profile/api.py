@@ -8,9 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.profile.domain import PositionType
 from services.profile import service
-from services.profile.models import PositionHeld, Profile, RankHeld
+from services.profile.models import PortfolioItem, PositionHeld, Profile, RankHeld
+from services.profile.portfolio import PortfolioEntry, Training, training_hours_by_year
 from services.profile.schemas import (
     DataQualityOut,
+    PortfolioItemOut,
+    PortfolioOut,
     PositionIn,
     PositionOut,
     ProfileIn,
@@ -155,3 +158,27 @@ async def profile_data_quality(
 ) -> DataQualityOut:
     profile = await _visible(session, nip, principal)
     return DataQualityOut(nip=nip, score=profile.data_quality, failed_checks=profile.data_quality_failed)
+
+
+@router.post("/{nip}/portfolio", status_code=201, response_model=PortfolioItemOut, summary="Record a portfolio entry",
+             description="Education, training (JP), award, certification, career aspiration: the ASN themselves or "
+             "their HR admin; a disciplinary penalty: HR admin only. Publishes portfolio.changed. "
+             + roles_note(*SELF_SERVICE))
+async def add_portfolio_entry(
+    nip: str, body: PortfolioEntry, session: SessionDep, runtime: RuntimeDep,
+    principal: Annotated[Principal, Depends(require_roles(*SELF_SERVICE))],
+) -> PortfolioItem:
+    return await service.add_portfolio_item(session, runtime.outbox, nip, body, principal)
+
+
+@router.get("/{nip}/portfolio", response_model=PortfolioOut, summary="The ASN's portfolio",
+            description=roles_note(*READ))
+async def portfolio(
+    nip: str, session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*READ))],
+    kind: str | None = None,
+) -> PortfolioOut:
+    await _visible(session, nip, principal)
+    items = (await session.scalars(select(PortfolioItem).where(PortfolioItem.nip == nip).order_by(PortfolioItem.id))).all()
+    trainings = [Training.model_validate(i.data) for i in items if i.kind == "training"]
+    return PortfolioOut(nip=nip, items=[PortfolioItemOut.model_validate(i) for i in items if kind in (None, i.kind)],
+                        training_hours_by_year=training_hours_by_year(trainings))

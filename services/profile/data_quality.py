@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from services.profile.domain import GOLONGAN
 from shared.nip import InvalidNip, nip_disagreements, parse_nip
 
-POLICY_VERSION = "dq-default-1"
+POLICY_VERSION = "dq-default-2"
 STALE_AFTER = timedelta(days=365)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -30,6 +30,7 @@ class ProfileFacts:
     golongan: str | None
     positions_start: list[date] = field(default_factory=list)
     ranks_tmt: list[date] = field(default_factory=list)
+    portfolio_kinds: frozenset[str] = frozenset()
     last_updated: datetime | None = None
 
 
@@ -64,6 +65,8 @@ def checks(facts: ProfileFacts, *, now: datetime) -> list[Check]:
         Check("completeness", "unit", facts.unit_id is not None, "record the work unit (unit kerja)"),
         Check("completeness", "position_history", bool(facts.positions_start), "record your position history"),
         Check("completeness", "rank_history", bool(facts.ranks_tmt), "record your rank (golongan) history"),
+        Check("completeness", "education", "education" in facts.portfolio_kinds, "record your education"),
+        Check("completeness", "training", "training" in facts.portfolio_kinds, "record your training (diklat)"),
         Check("timeliness", "updated_within_12_months",
               facts.last_updated is not None and now - facts.last_updated <= STALE_AFTER,
               "review and confirm your data: it was last updated more than 12 months ago"),

@@ -80,3 +80,16 @@ class RankHeld(Base):
     tmt: Mapped[date]
     recorded_by: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PortfolioItem(Base):
+    """One portfolio entry (education, training, award, penalty, certification, career aspiration)."""
+
+    __tablename__ = "portfolio_items"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    nip: Mapped[str] = mapped_column(ForeignKey("profiles.nip"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    data: Mapped[dict[str, object]] = mapped_column(JSON)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -166,3 +166,19 @@ class ProfilePatch(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+
+
+class PortfolioItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    data: dict[str, object]
+    recorded_by: str
+    recorded_at: datetime
+
+
+class PortfolioOut(BaseModel):
+    nip: str
+    items: list[PortfolioItemOut]
+    training_hours_by_year: dict[int, int] = Field(description="JP per year; the rule asks at least 20")

@@ -7,11 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.profile import data_quality
 from services.profile.domain import current_entry
-from services.profile.models import Agency, PositionHeld, Profile, RankHeld, Unit
+from services.profile.models import Agency, PortfolioItem, PositionHeld, Profile, RankHeld, Unit
+from services.profile.portfolio import HR_ONLY_KINDS, PortfolioEntry, Training, training_hours_by_year
 from services.profile.schemas import AgencyIn, PositionIn, ProfileIn, ProfilePatch, RankIn, UnitIn
 from shared.auth import Principal, Role
 from shared.errors import Problem, field_error
-from shared.events.schemas import DataQualityChanged, ProfileRegistered, ProfileUpdated
+from shared.events.schemas import DataQualityChanged, PortfolioChanged, ProfileRegistered, ProfileUpdated
 from shared.outbox import Outbox
 
 SNAPSHOT_FIELDS = ("nip", "agency_id", "unit_id", "name", "sex", "birth_date", "email", "position_type", "golongan")
@@ -26,10 +27,11 @@ async def _refresh_data_quality(session: AsyncSession, outbox: Outbox, profile: 
     now = datetime.now(UTC)
     starts = (await session.scalars(select(PositionHeld.start_date).where(PositionHeld.nip == profile.nip))).all()
     tmts = (await session.scalars(select(RankHeld.tmt).where(RankHeld.nip == profile.nip))).all()
+    kinds = (await session.scalars(select(PortfolioItem.kind).where(PortfolioItem.nip == profile.nip).distinct())).all()
     quality = data_quality.assess(data_quality.ProfileFacts(
         nip=profile.nip, name=profile.name, sex=profile.sex, birth_date=profile.birth_date, email=profile.email,
         unit_id=profile.unit_id, position_type=profile.position_type, golongan=profile.golongan,
-        positions_start=list(starts), ranks_tmt=list(tmts), last_updated=now,
+        positions_start=list(starts), ranks_tmt=list(tmts), portfolio_kinds=frozenset(kinds), last_updated=now,
     ), now=now)
     previous = profile.data_quality
     profile.data_quality = quality.score
@@ -151,3 +153,26 @@ async def add_unit(session: AsyncSession, agency_id: str, data: UnitIn) -> Unit:
         unit = Unit(agency_id=agency_id, **data.model_dump())
         session.add(unit)
     return unit
+
+
+async def add_portfolio_item(
+    session: AsyncSession, outbox: Outbox, nip: str, entry: PortfolioEntry, principal: Principal
+) -> PortfolioItem:
+    """ASN record their own portfolio; HR admins their agency's, and alone record disciplinary penalties."""
+    async with session.begin():
+        profile = await _profile_for_change(session, nip, principal)
+        if entry.kind in HR_ONLY_KINDS and not principal.has(Role.HR_ADMIN):
+            raise Problem(403, "Forbidden", f"Only the agency's HR admin records a {entry.kind}.",
+                          errors=[{"field": "kind", "message": "HR admin only"}])
+        item = PortfolioItem(nip=nip, kind=entry.kind, data=entry.model_dump(mode="json"),
+                             recorded_by=principal.subject)
+        session.add(item)
+        await session.flush()
+        trainings = (await session.scalars(
+            select(PortfolioItem.data).where(PortfolioItem.nip == nip, PortfolioItem.kind == "training"))).all()
+        await outbox.emit(session, PortfolioChanged(
+            nip=nip, agency_id=profile.agency_id, item_id=item.id, kind=entry.kind, item=item.data,
+            training_hours_by_year=training_hours_by_year([Training.model_validate(t) for t in trainings]),
+        ), subject=nip)
+        await _refresh_data_quality(session, outbox, profile)
+    return item

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -35,6 +35,20 @@ class ProfileRegistered(ProfileSnapshot):
 
 class ProfileUpdated(ProfileSnapshot):
     event_type = "profile.updated"
+
+
+class PortfolioChanged(EventData):
+    """A portfolio entry was recorded; `item` is the entry as recorded (its `kind` says which)."""
+
+    event_type = "portfolio.changed"
+    topic = topics.PROFILE_EVENTS
+
+    nip: str
+    agency_id: str
+    item_id: int
+    kind: str
+    item: dict[str, Any]
+    training_hours_by_year: dict[int, int]
 
 
 class DataQualityChanged(EventData):
@@ -109,6 +123,6 @@ class TalentReclassified(EventData):
 
 EVENT_TYPES: dict[str, type[EventData]] = {
     model.event_type: model
-    for model in (ProfileRegistered, ProfileUpdated, DataQualityChanged, PerformanceRated, AssessmentCompleted,
+    for model in (ProfileRegistered, ProfileUpdated, PortfolioChanged, DataQualityChanged, PerformanceRated, AssessmentCompleted,
                   TalentReclassified)
 }

@@ -240,12 +240,13 @@ async def test_data_quality_index_is_recomputed_on_every_change(kafka: LocalKafk
         assert (await http.post("/v1/profiles", json=other, headers=HR_A)).status_code == 201
 
         quality = (await http.get(f"/v1/profiles/{NIP_A}/data-quality", headers=ASN_A)).json()
-        assert {c["check"] for c in quality["failed_checks"]} == {"email", "unit", "position_history", "rank_history"}
-        assert quality["score"] == 75.0  # completeness 0/4; timeliness, accuracy, consistency all pass
+        assert {c["check"] for c in quality["failed_checks"]} == {
+            "email", "unit", "position_history", "rank_history", "education", "training"}
+        assert quality["score"] == 75.0  # completeness 0/6; timeliness, accuracy, consistency all pass
         assert all(c["message"] for c in quality["failed_checks"])
 
         below_80 = (await http.get("/v1/profiles", headers=HR_A, params={"data_quality_below": 80})).json()["items"]
-        assert [p["nip"] for p in below_80] == [NIP_A]  # 75; the colleague has email and unit: 87.5
+        assert [p["nip"] for p in below_80] == [NIP_A]  # 75; the colleague has email and unit: 83.33
         below_90 = (await http.get("/v1/profiles", headers=HR_A, params={"data_quality_below": 90})).json()["items"]
         assert [p["nip"] for p in below_90] == sorted([NIP_A, NIP_A2])
 
@@ -253,6 +254,9 @@ async def test_data_quality_index_is_recomputed_on_every_change(kafka: LocalKafk
         await http.post(f"/v1/profiles/{NIP_A}/positions", headers=HR_A, json={
             "position_type": "pengawas", "title": "Kepala Seksi", "unit_id": "bkd-a", "start_date": "2016-01-01"})
         await http.post(f"/v1/profiles/{NIP_A}/ranks", json={"golongan": "III/b", "tmt": "2016-01-01"}, headers=HR_A)
+        for entry in ({"kind": "education", "level": "S1", "major": "Hukum", "institution": "UI", "year": 2008},
+                      {"kind": "training", "name": "Latsar CPNS", "hours": 40, "completed_on": "2015-10-01"}):
+            assert (await http.post(f"/v1/profiles/{NIP_A}/portfolio", json=entry, headers=ASN_A)).status_code == 201
         quality = (await http.get(f"/v1/profiles/{NIP_A}/data-quality", headers=HR_A)).json()
         assert quality == {"nip": NIP_A, "score": 100.0, "failed_checks": []}
         assert (await http.get(f"/v1/profiles/{NIP_A}", headers=HR_A)).json()["data_quality"] == 100.0
@@ -270,6 +274,50 @@ async def test_data_quality_index_is_recomputed_on_every_change(kafka: LocalKafk
                 .order_by(runtime.outbox_table.c.id))).all()
         scores = [json.loads(p)["data"]["score"] for p in payloads]
         assert scores[0] == 75.0 and scores[-1] == 100.0 and len(scores) == len(set(scores))  # only when it moved
+
+
+async def test_portfolio_self_service_and_hr_only_penalties(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
+    async with running(profile_app, _settings(ProfileSettings, kafka, tmp_path, unique)) as (http, runtime):
+        await _agencies(http)
+        assert (await http.post("/v1/profiles", json=PROFILE, headers=HR_A)).status_code == 201
+        before = (await http.get(f"/v1/profiles/{NIP_A}/data-quality", headers=ASN_A)).json()["score"]
+        entries = [
+            {"kind": "education", "level": "S1", "major": "Ilmu Pemerintahan", "institution": "UGM", "year": 2008},
+            {"kind": "training", "name": "Pelatihan Kepemimpinan Pengawas", "hours": 12, "completed_on": "2025-03-10"},
+            {"kind": "training", "name": "Literasi Digital", "hours": 10, "completed_on": "2025-09-01"},
+            {"kind": "training", "name": "Manajemen ASN", "hours": 8, "completed_on": "2026-02-01"},
+            {"kind": "aspiration", "target_position_type": "administrator", "statement": "Memimpin bidang SDM"},
+        ]
+        for entry in entries:  # the ASN keeps their own portfolio
+            added = await http.post(f"/v1/profiles/{NIP_A}/portfolio", json=entry, headers=ASN_A)
+            assert added.status_code == 201, added.text
+        penalty = {"kind": "penalty", "level": "sedang", "starts_on": "2025-01-01", "decree": "800/123/2025"}
+        assert_problem(await http.post(f"/v1/profiles/{NIP_A}/portfolio", json=penalty, headers=ASN_A), 403, "kind")
+        assert (await http.post(f"/v1/profiles/{NIP_A}/portfolio", json=penalty, headers=HR_A)).status_code == 201
+        assert_problem(await http.post(f"/v1/profiles/{NIP_A}/portfolio", json=entries[0], headers=ASN_A2), 404)
+        assert_problem(await http.post(f"/v1/profiles/{NIP_A}/portfolio", json=entries[0], headers=HR_B), 404)
+        assert_problem(await http.post(f"/v1/profiles/{NIP_A}/portfolio", json={**entries[1], "hours": 0},
+                                       headers=ASN_A), 422, "training.hours")
+        assert_problem(await http.post(f"/v1/profiles/{NIP_A}/portfolio", json={"kind": "hobby"}, headers=ASN_A), 422)
+        assert_problem(await http.post(f"/v1/profiles/{NIP_A}/portfolio",
+                                       json={**penalty, "ends_on": "2024-01-01"}, headers=HR_A), 422)
+
+        portfolio = (await http.get(f"/v1/profiles/{NIP_A}/portfolio", headers=HR_A)).json()
+        assert portfolio["training_hours_by_year"] == {"2025": 22, "2026": 8}
+        assert [i["kind"] for i in portfolio["items"]] == ["education", "training", "training", "training",
+                                                           "aspiration", "penalty"]
+        only = (await http.get(f"/v1/profiles/{NIP_A}/portfolio", headers=BKN, params={"kind": "penalty"})).json()
+        assert [i["data"]["level"] for i in only["items"]] == ["sedang"] and only["training_hours_by_year"]["2025"] == 22
+        assert_problem(await http.get(f"/v1/profiles/{NIP_A}/portfolio", headers=HR_B), 404)
+        after = (await http.get(f"/v1/profiles/{NIP_A}/data-quality", headers=ASN_A)).json()["score"]
+        assert after > before  # education and training are now complete
+
+        async with runtime.sessions() as session:
+            payloads = (await session.scalars(select(runtime.outbox_table.c.payload).where(
+                runtime.outbox_table.c.event_type == "portfolio.changed").order_by(runtime.outbox_table.c.id))).all()
+        events = [json.loads(p)["data"] for p in payloads]
+        assert [e["kind"] for e in events] == ["education", "training", "training", "training", "aspiration", "penalty"]
+        assert events[-1]["item"]["level"] == "sedang" and events[-1]["training_hours_by_year"] == {"2025": 22, "2026": 8}
 
 
 async def test_assessment_api(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:

@@ -10,7 +10,8 @@ NOW = datetime(2026, 11, 29, tzinfo=UTC)
 def complete(**changes: object) -> ProfileFacts:
     facts = dict(nip="198609262015051001", name="Budi", sex="male", birth_date=date(1986, 9, 26),
                  email="budi@kab-a.go.id", unit_id="bkd", position_type="pengawas", golongan="III/c",
-                 positions_start=[date(2015, 5, 1)], ranks_tmt=[date(2015, 5, 1)], last_updated=NOW)
+                 positions_start=[date(2015, 5, 1)], ranks_tmt=[date(2015, 5, 1)],
+                 portfolio_kinds=frozenset({"education", "training"}), last_updated=NOW)
     facts.update(changes)
     return ProfileFacts(**facts)  # type: ignore[arg-type]
 
@@ -27,6 +28,8 @@ def test_complete_current_consistent_data_scores_100() -> None:
         ({"unit_id": None}, "completeness", "unit"),
         ({"positions_start": []}, "completeness", "position_history"),
         ({"ranks_tmt": []}, "completeness", "rank_history"),
+        ({"portfolio_kinds": frozenset({"training"})}, "completeness", "education"),
+        ({"portfolio_kinds": frozenset({"education", "award"})}, "completeness", "training"),
         ({"last_updated": NOW - timedelta(days=366)}, "timeliness", "updated_within_12_months"),
         ({"nip": "19860926201505100"}, "accuracy", "nip_valid"),
         ({"email": "budi-at-kab-a"}, "accuracy", "email_valid"),
@@ -51,5 +54,6 @@ def test_exactly_twelve_months_is_still_timely() -> None:
 
 def test_score_is_the_mean_of_the_four_dimensions() -> None:
     quality = assess(complete(email=None, unit_id=None, last_updated=None), now=NOW)
-    assert quality.dimensions == {"completeness": 50.0, "timeliness": 0.0, "accuracy": 100.0, "consistency": 100.0}
-    assert quality.score == 62.5
+    assert quality.dimensions == {"completeness": round(100 * 4 / 6, 2), "timeliness": 0.0, "accuracy": 100.0,
+                                  "consistency": 100.0}
+    assert quality.score == round((100 * 4 / 6 + 200) / 4, 2)
