@@ -19,7 +19,7 @@ def create_engine(url: str) -> AsyncEngine:
     """
     parsed = make_url(url)
     if not parsed.get_backend_name() == "sqlite":
-        return sa_asyncio.create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        return sa_asyncio.create_async_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800)
 
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -12,9 +12,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 GaugeRows = list[tuple[tuple[str, ...], float]]
 
@@ -57,23 +55,32 @@ class ServiceMetrics:
         ]
 
 
-class HttpMetricsMiddleware(BaseHTTPMiddleware):
-    """Counts requests and times them by route template (never by raw path: no NIP in label values)."""
+class HttpMetricsMiddleware:
+    """Counts requests and times them by route template (never by raw path: no NIP in label values).
+    A plain ASGI middleware: Starlette's BaseHTTPMiddleware costs a task group per request."""
 
-    def __init__(self, app, metrics: ServiceMetrics) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(app)
+    def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
+        self._app = app
         self._metrics = metrics
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
         started = time.perf_counter()
         status = 500
+
+        async def send_and_record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
+            await self._app(scope, receive, send_and_record_status)
         finally:
-            route = request.scope.get("route")
-            template = getattr(route, "path", "unmatched")
+            template = getattr(scope.get("route"), "path", "unmatched")
             if template not in ("/metrics", "/health", "/ready"):
-                self._metrics.http_requests.labels(request.method, template, str(status)).inc()
-                self._metrics.http_latency.labels(request.method, template).observe(time.perf_counter() - started)
+                method = scope["method"]
+                self._metrics.http_requests.labels(method, template, str(status)).inc()
+                self._metrics.http_latency.labels(method, template).observe(time.perf_counter() - started)

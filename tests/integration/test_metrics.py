@@ -97,6 +97,14 @@ async def test_metrics_show_lag_and_outbox_backlog_rise_and_fall(kafka: LocalKaf
             samples = await scrape(http)
             assert total(samples, "talenta_events_consumed_total", topic=consumed, outcome="handled") == 10
 
+            # HTTP requests are counted by route template and status
+            assert (await http.get("/asyncapi.json")).status_code == 200
+            assert (await http.get("/no-such-route")).status_code == 404
+            samples = await scrape(http)
+            assert total(samples, "talenta_http_requests_total", route="/asyncapi.json", status="200") == 1
+            assert total(samples, "talenta_http_requests_total", route="unmatched", status="404") == 1
+            assert total(samples, "talenta_http_request_duration_seconds_count", route="/asyncapi.json") == 1
+
 
 async def _is(http: httpx.AsyncClient, name: str, expected: float) -> bool:
     return total(await scrape(http), name) == expected
