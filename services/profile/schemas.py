@@ -1,12 +1,21 @@
 """HTTP request and response bodies of the profile service."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.profile.domain import GOLONGAN, AgencyKind, PositionType, TimeZone
 from shared.nip import InvalidNip, nip_disagreements, parse_nip
+
+
+def _known_golongan(value: str) -> str:
+    if value not in GOLONGAN:
+        raise ValueError(f"unknown golongan {value!r}; expected one of {', '.join(GOLONGAN)}")
+    return value
+
+
+Golongan = Annotated[str, AfterValidator(_known_golongan), Field(description="one of " + ", ".join(GOLONGAN))]
 
 
 class ProfileIn(BaseModel):
@@ -20,7 +29,7 @@ class ProfileIn(BaseModel):
     birth_date: date
     email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
     position_type: PositionType | None = None
-    golongan: str | None = Field(default=None, description="one of " + ", ".join(GOLONGAN))
+    golongan: Golongan | None = None
 
     @field_validator("nip")
     @classmethod
@@ -29,13 +38,6 @@ class ProfileIn(BaseModel):
             parse_nip(value, today=date.today())
         except InvalidNip as exc:
             raise ValueError(str(exc)) from None
-        return value
-
-    @field_validator("golongan")
-    @classmethod
-    def _known_golongan(cls, value: str | None) -> str | None:
-        if value is not None and value not in GOLONGAN:
-            raise ValueError(f"unknown golongan {value!r}; expected one of {', '.join(GOLONGAN)}")
         return value
 
     @model_validator(mode="after")
@@ -141,15 +143,8 @@ class PositionOut(PositionIn):
 class RankIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    golongan: str = Field(description="one of " + ", ".join(GOLONGAN))
+    golongan: Golongan
     tmt: date = Field(description="TMT pangkat: the date the rank took effect")
-
-    @field_validator("golongan")
-    @classmethod
-    def _known_golongan(cls, value: str) -> str:
-        if value not in GOLONGAN:
-            raise ValueError(f"unknown golongan {value!r}; expected one of {', '.join(GOLONGAN)}")
-        return value
 
 
 class RankOut(RankIn):
