@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.notification import templates
 from services.notification.models import InboxMessage, Recipient
 from shared.events import Envelope
-from shared.events.schemas import ProfileSnapshot, TalentReclassified
+from shared.events.schemas import AssessmentCompleted, ProfileSnapshot, TalentReclassified
 
 
 async def remember_profile(session: AsyncSession, snapshot: ProfileSnapshot) -> None:
@@ -24,14 +24,27 @@ async def notify_reclassified(session: AsyncSession, envelope: Envelope) -> None
     event = envelope.payload(TalentReclassified)
     recipient = await session.get(Recipient, event.nip)
     rendered = templates.talent_reclassified(event, recipient.name if recipient else None)
+    await _write_inbox(session, envelope, event.nip, event.agency_id, rendered)
+
+
+async def notify_assessment_completed(session: AsyncSession, envelope: Envelope) -> None:
+    event = envelope.payload(AssessmentCompleted)
+    recipient = await session.get(Recipient, event.nip)
+    rendered = templates.assessment_completed(event, recipient.name if recipient else None)
+    await _write_inbox(session, envelope, event.nip, event.agency_id, rendered)
+
+
+async def _write_inbox(session: AsyncSession, envelope: Envelope, nip: str, agency_id: str,
+                       rendered: dict[str, templates.Rendered]) -> None:
+    """One in-app message per (source event, recipient): a redelivered event writes nothing new."""
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     await session.execute(
         dialect.insert(InboxMessage)
         .values(
-            nip=event.nip, agency_id=event.agency_id, channel="in_app", source_event_id=str(envelope.event_id),
+            nip=nip, agency_id=agency_id, channel="in_app", source_event_id=str(envelope.event_id),
             event_type=envelope.type, title_id=rendered["id"].title, body_id=rendered["id"].body,
             title_en=rendered["en"].title, body_en=rendered["en"].body,
-            template_version=templates.TEMPLATE_VERSION,
+            template_version=templates.TEMPLATE_VERSIONS[envelope.type],
         )
         .on_conflict_do_nothing(index_elements=["source_event_id", "nip", "channel"])
     )

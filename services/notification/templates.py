@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.events.schemas import TalentReclassified
+from shared.events.schemas import AssessmentCompleted, TalentReclassified
 
-TEMPLATE_VERSION = "talent.reclassified/2"
+# Bumped whenever a template's wording changes; recorded on every message rendered with it.
+TEMPLATE_VERSIONS = {"talent.reclassified": "talent.reclassified/2", "assessment.completed": "assessment.completed/1"}
+
+POTENTIAL_EN = {"rendah": "low", "menengah": "medium", "tinggi": "high"}
 
 # Follow-up per box (domain.md §4) as the ASN reads it; the event carries the English wording.
 RECOMMENDATIONS_ID = {
@@ -64,4 +67,23 @@ def talent_reclassified(event: TalentReclassified, name: str | None) -> dict[str
         "en": Rendered(f"Your talent placement: box {event.to_box}",
                        f"{greeting_en}\nYour talent placement moved {moved_en}to box {event.to_box}.\n"
                        "Development recommendations: " + "; ".join(event.recommendations) + "."),
+    }
+
+
+def assessment_completed(event: AssessmentCompleted, name: str | None) -> dict[str, Rendered]:
+    gaps = [g for g in event.gaps if g.gap > 0]
+    gaps_id = "; ".join(f"{g.competency} (level {g.achieved} dari {g.required})" for g in gaps)
+    gaps_en = "; ".join(f"{g.competency} (level {g.achieved} of {g.required})" for g in gaps)
+    return {
+        "id": Rendered("Hasil penilaian kompetensi Anda tersedia",
+                       f"{f'Yth. {name},' if name else 'Yth. Bapak/Ibu,'}\nHasil penilaian kompetensi Anda tanggal "
+                       f"{event.assessed_on:%d-%m-%Y}: job-person match {event.jpm:g}%, potensial {event.potential_level.value}."
+                       + (f"\nKompetensi yang perlu dikembangkan: {gaps_id}." if gaps else
+                          "\nSemua kompetensi memenuhi standar jabatan.")),
+        "en": Rendered("Your competency assessment results are available",
+                       f"{f'Dear {name},' if name else 'Dear colleague,'}\nYour competency assessment of "
+                       f"{event.assessed_on.isoformat()}: job-person match {event.jpm:g}%, potential "
+                       f"{POTENTIAL_EN[event.potential_level.value]}."
+                       + (f"\nCompetencies to develop: {gaps_en}." if gaps else
+                          "\nEvery competency meets the position's standard.")),
     }

@@ -113,11 +113,15 @@ def _run_flow(urls: dict[str, str], spans_file: Path, unique: str) -> str:
         assert assessed.status_code == 201, assessed.text
         assert assessed.json()["potential_level"] == "tinggi"  # JPM 9/10 = 90 → tinggi
 
-        inbox = _poll(lambda: http.get(f"{urls['notification']}/v1/inbox", headers=me).json()["items"],
-                      what="the inbox message")
-        assert inbox[0]["title"] == "Pemetaan talenta Anda: kotak 9"
-        english = http.get(f"{urls['notification']}/v1/inbox", headers=me, params={"lang": "en"}).json()["items"]
-        assert english[0]["title"] == "Your talent placement: box 9"
+        def messages(lang: str = "id") -> dict[str, dict[str, Any]]:
+            items = http.get(f"{urls['notification']}/v1/inbox", headers=me, params={"lang": lang}).json()["items"]
+            return {m["event_type"]: m for m in items}
+
+        inbox = _poll(lambda: len(messages()) == 2 and messages(), what="both inbox messages")
+        assert inbox["talent.reclassified"]["title"] == "Pemetaan talenta Anda: kotak 9"
+        assert inbox["assessment.completed"]["title"] == "Hasil penilaian kompetensi Anda tersedia"
+        assert "Pengambilan Keputusan (level 3 dari 4)" in inbox["assessment.completed"]["body"]
+        assert messages("en")["talent.reclassified"]["title"] == "Your talent placement: box 9"
 
         talent = http.get(f"{urls['succession']}/v1/talents/{nip}", headers=hr).json()
         assert talent["current"]["box"] == 9

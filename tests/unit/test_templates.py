@@ -38,3 +38,34 @@ def test_unmapped_says_why() -> None:
     rendered = talent_reclassified(_event(5, None, ["unmapped: the assessment expired on 2026-01-01"]), "Budi")
     assert "belum dapat ditetapkan" in rendered["id"].title
     assert "expired on 2026-01-01" in rendered["en"].body
+
+
+def _completed(jpm: float, level: str, gaps: list[tuple[str, int, int]]) -> "AssessmentCompleted":
+    from datetime import date
+
+    from shared.events.schemas import AssessmentCompleted, CompetencyGap
+
+    return AssessmentCompleted(
+        nip="198609262015051001", agency_id="kab-a", assessment_id="a1", assessed_on=date(2026, 6, 1), method="cact",
+        jpm=jpm, potential_level=level, valid_until=date(2029, 6, 1), policy_version="default-1",
+        gaps=[CompetencyGap(competency=c, required=r, achieved=a, gap=max(0, r - a)) for c, r, a in gaps],
+    )
+
+
+def test_assessment_results_name_the_competencies_to_develop_in_both_languages() -> None:
+    from services.notification.templates import assessment_completed
+
+    event = _completed(80.0, "menengah", [("Integritas", 3, 3), ("Pengambilan Keputusan", 4, 2)])
+    rendered = assessment_completed(event, "Siti")
+    assert rendered["id"].title == "Hasil penilaian kompetensi Anda tersedia"
+    assert "job-person match 80%" in rendered["id"].body and "potensial menengah" in rendered["id"].body
+    assert "Pengambilan Keputusan (level 2 dari 4)" in rendered["id"].body and "Integritas" not in rendered["id"].body
+    assert "potential medium" in rendered["en"].body and "Pengambilan Keputusan (level 2 of 4)" in rendered["en"].body
+
+
+def test_assessment_without_gaps_says_every_competency_meets_the_standard() -> None:
+    from services.notification.templates import assessment_completed
+
+    rendered = assessment_completed(_completed(100.0, "tinggi", [("Integritas", 3, 4)]), None)
+    assert "Semua kompetensi memenuhi standar jabatan." in rendered["id"].body
+    assert rendered["en"].body.startswith("Dear colleague,")
