@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
+from services.succession import domain, service
 from services.succession.models import Placement, TalentAxes
 from shared.auth import Principal, Role, require_roles, roles_note
 from shared.errors import Problem
@@ -13,6 +14,8 @@ from shared.service_app import SessionDep
 router = APIRouter(prefix="/v1", tags=["placements"])
 
 READ = (Role.ASN, Role.HR_ADMIN, Role.TALENT_COMMITTEE, Role.BKN)
+POOL_READERS = (Role.HR_ADMIN, Role.TALENT_COMMITTEE, Role.BKN)
+NATIONAL = (Role.BKN,)
 
 
 class PlacementOut(BaseModel):
@@ -62,3 +65,55 @@ async def get_talent(
         current=PlacementOut.model_validate(history[0]) if history else None,
         history=[PlacementOut.model_validate(p) for p in history],
     )
+
+
+class PoolMember(BaseModel):
+    nip: str
+    name: str
+    agency_id: str
+    box: int
+    since: datetime
+
+
+class ScreenedOut(PoolMember):
+    reason: str
+
+
+class PoolOut(BaseModel):
+    pool: str
+    agency_id: str | None
+    as_of: date
+    members: list[PoolMember]
+    screened_out: list[ScreenedOut]
+
+
+async def _pool(session: SessionDep, name: str, boxes: frozenset[int], agency_id: str | None) -> PoolOut:
+    as_of = date.today()
+    members, screened = await service.pool(session, boxes, agency_id=agency_id, as_of=as_of)
+
+    def member(p: Placement, asn: str) -> dict[str, object]:
+        return {"nip": p.nip, "name": asn, "agency_id": p.agency_id, "box": p.box, "since": p.placed_at}
+
+    return PoolOut(pool=name, agency_id=agency_id, as_of=as_of,
+                   members=[PoolMember(**member(p, n)) for p, n in members],
+                   screened_out=[ScreenedOut(**member(p, n), reason=why) for p, n, why in screened])
+
+
+@router.get("/pools/national", response_model=PoolOut, summary="The national succession group (box 9)",
+            description="Box 9 across agencies, less those screened out by a medium or severe disciplinary "
+            "penalty in the last two years (with the reason). " + roles_note(*NATIONAL))
+async def national_pool(
+    session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*NATIONAL))]
+) -> PoolOut:
+    return await _pool(session, "national", domain.NATIONAL_POOL_BOXES, None)
+
+
+@router.get("/pools/agencies/{agency_id}", response_model=PoolOut, summary="An agency's succession group (boxes 7–9)",
+            description="Kelompok Rencana Suksesi: boxes 7, 8 and 9, less those screened out by a medium or "
+            "severe disciplinary penalty in the last two years (with the reason). " + roles_note(*POOL_READERS))
+async def agency_pool(
+    agency_id: str, session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*POOL_READERS))]
+) -> PoolOut:
+    if not principal.can_see_agency(agency_id):
+        raise Problem(404, "Not found", f"No agency {agency_id} that you may see.")
+    return await _pool(session, "agency", domain.AGENCY_POOL_BOXES, agency_id)

@@ -81,3 +81,38 @@ def place(axes: Axes, *, as_of: date) -> Placement:
         f"kinerja {axes.performance_level.value} (SKP {axes.performance_year})",
         f"potensial {axes.potential_level.value} (JPM {axes.jpm})",
     ))
+
+
+# Talent pools (domain.md §5): boxes 7–9 form the agency succession group, box 9 also the national one.
+AGENCY_POOL_BOXES = frozenset({7, 8, 9})
+NATIONAL_POOL_BOXES = frozenset({9})
+SCREENING_YEARS = 2
+SCREENING_LEVELS = frozenset({"sedang", "berat"})
+
+
+@dataclass(frozen=True)
+class PenaltyRecord:
+    level: str
+    starts_on: date
+    ends_on: date | None
+
+
+def screened_out(penalties: list[PenaltyRecord], *, as_of: date) -> str | None:
+    """Why a candidate is screened out, or None: a medium or severe penalty received or being served
+    in the two years up to `as_of`."""
+    window_start = _years_before(as_of, SCREENING_YEARS)
+    for penalty in sorted(penalties, key=lambda p: p.starts_on, reverse=True):
+        if penalty.level not in SCREENING_LEVELS or penalty.starts_on > as_of:
+            continue
+        if penalty.ends_on is None or penalty.ends_on >= window_start:
+            until = f"until {penalty.ends_on.isoformat()}" if penalty.ends_on else "still being served"
+            return (f"hukuman disiplin {penalty.level} from {penalty.starts_on.isoformat()} ({until}) "
+                    f"within the last {SCREENING_YEARS} years")
+    return None
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)

@@ -5,7 +5,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.succession import service
 from shared.events import Envelope
-from shared.events.schemas import AssessmentCompleted, PerformanceRated, ProfileRegistered, ProfileUpdated
+from shared.events.schemas import (
+    AssessmentCompleted,
+    PerformanceRated,
+    PortfolioChanged,
+    ProfileRegistered,
+    ProfileUpdated,
+)
 from shared.events.topics import ASSESSMENT_EVENTS, PROFILE_EVENTS
 from shared.service_app import Runtime, Subscriptions
 
@@ -17,6 +23,9 @@ def subscriptions(runtime: Runtime) -> Subscriptions:
     async def on_profile_updated(session: AsyncSession, envelope: Envelope) -> None:
         await service.remember_profile(session, envelope.payload(ProfileUpdated))
 
+    async def on_portfolio_changed(session: AsyncSession, envelope: Envelope) -> None:
+        await service.remember_penalty(session, envelope)
+
     async def on_performance_rated(session: AsyncSession, envelope: Envelope) -> None:
         await service.apply_performance(session, runtime.outbox, envelope)
 
@@ -27,6 +36,7 @@ def subscriptions(runtime: Runtime) -> Subscriptions:
         PROFILE_EVENTS: {
             ProfileRegistered.event_type: on_profile_registered,
             ProfileUpdated.event_type: on_profile_updated,
+            PortfolioChanged.event_type: on_portfolio_changed,
         },
         ASSESSMENT_EVENTS: {
             PerformanceRated.event_type: on_performance_rated,

@@ -4,12 +4,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.succession.models import Placement
+from services.succession.service import latest_placements
 from shared.metrics import BusinessGauge, GaugeRows
 
 
 async def _current_boxes(session: AsyncSession) -> GaugeRows:
-    latest = (select(Placement.nip, func.max(Placement.sequence).label("sequence"))
-              .group_by(Placement.nip).subquery())
+    latest = latest_placements()
     rows = (await session.execute(
         select(Placement.agency_id, Placement.box, func.count())
         .join(latest, (Placement.nip == latest.c.nip) & (Placement.sequence == latest.c.sequence))

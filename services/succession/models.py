@@ -57,3 +57,15 @@ class Placement(Base):
     cause_event_id: Mapped[str] = mapped_column(String(36))
     placed_at: Mapped[datetime]
     sequence: Mapped[int] = mapped_column(default=0, doc="order of placements of one ASN")
+
+
+class PenaltyKnown(Base):
+    """Read model of disciplinary penalties (from portfolio.changed): they screen candidates out."""
+
+    __tablename__ = "penalties"
+
+    item_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    nip: Mapped[str] = mapped_column(String(18), index=True)
+    level: Mapped[str] = mapped_column(String(10))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.succession import domain
-from services.succession.models import KnownAsn, Placement, TalentAxes
+from services.succession.models import KnownAsn, PenaltyKnown, Placement, TalentAxes
 from shared.events import Envelope
-from shared.events.schemas import AssessmentCompleted, PerformanceRated, ProfileSnapshot, TalentReclassified
+from shared.events.schemas import (
+    AssessmentCompleted,
+    PerformanceRated,
+    PortfolioChanged,
+    ProfileSnapshot,
+    TalentReclassified,
+)
 from shared.events.vocabulary import PerformanceLevel, PotentialLevel
 from shared.outbox import Outbox
 
@@ -49,6 +58,11 @@ async def apply_assessment(session: AsyncSession, outbox: Outbox, envelope: Enve
     axes.potential_valid_until, axes.potential_policy = data.valid_until, data.policy_version
     axes.potential_event_id = str(envelope.event_id)
     await reclassify(session, outbox, axes, envelope)
+
+
+def latest_placements() -> Any:
+    """A subquery of (nip, sequence) of each ASN's current placement; join Placement on both columns."""
+    return select(Placement.nip, func.max(Placement.sequence).label("sequence")).group_by(Placement.nip).subquery()
 
 
 async def current_placement(session: AsyncSession, nip: str) -> Placement | None:
@@ -92,3 +106,39 @@ async def reclassify(session: AsyncSession, outbox: Outbox, axes: TalentAxes, ca
         reasons=list(decision.reasons), recommendations=list(decision.recommendations),
         cause_event_id=cause.event_id, placed_at=cause.occurred_at,
     ), subject=axes.nip, caused_by=cause)
+
+
+async def remember_penalty(session: AsyncSession, envelope: Envelope) -> None:
+    """Keep the disciplinary penalties that screen candidates out (other portfolio kinds are not needed)."""
+    data = envelope.payload(PortfolioChanged)
+    if data.kind != "penalty":
+        return
+    penalty = await session.get(PenaltyKnown, data.item_id) or PenaltyKnown(item_id=data.item_id)
+    penalty.nip, penalty.level = data.nip, str(data.item["level"])
+    penalty.starts_on = date.fromisoformat(str(data.item["starts_on"]))
+    penalty.ends_on = date.fromisoformat(str(data.item["ends_on"])) if data.item.get("ends_on") else None
+    session.add(penalty)
+
+
+async def pool(session: AsyncSession, boxes: frozenset[int], *, agency_id: str | None, as_of: date
+               ) -> tuple[list[tuple[Placement, str]], list[tuple[Placement, str, str]]]:
+    """ASN whose current box is in `boxes` (in one agency, or all): members, and those screened out with why."""
+    latest = latest_placements()
+    query = (select(Placement, KnownAsn.name)
+             .join(latest, (Placement.nip == latest.c.nip) & (Placement.sequence == latest.c.sequence))
+             .outerjoin(KnownAsn, KnownAsn.nip == Placement.nip)
+             .where(Placement.box.in_(boxes)).order_by(Placement.box.desc(), Placement.nip))
+    if agency_id is not None:
+        query = query.where(Placement.agency_id == agency_id)
+    rows = (await session.execute(query)).all()
+    penalties: dict[str, list[domain.PenaltyRecord]] = {}
+    for p in (await session.scalars(select(PenaltyKnown).where(PenaltyKnown.nip.in_([r[0].nip for r in rows])))).all():
+        penalties.setdefault(p.nip, []).append(domain.PenaltyRecord(p.level, p.starts_on, p.ends_on))
+    members, screened = [], []
+    for placement, name in rows:
+        reason = domain.screened_out(penalties.get(placement.nip, []), as_of=as_of)
+        if reason:
+            screened.append((placement, name or "", reason))
+        else:
+            members.append((placement, name or ""))
+    return members, screened

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+from datetime import date, timedelta
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,6 +34,12 @@ NIP_A = "198609262015051001"  # agency A
 NIP_A2 = "199001012015052003"  # agency A, a colleague
 NIP_NEVER_REGISTERED = "199912312020121999"  # no test registers it (the topics are shared by the session)
 PROFILE = {"nip": NIP_A, "agency_id": "kab-a", "name": "Budi Santoso", "sex": "male", "birth_date": "1986-09-26"}
+
+
+def fresh_nip() -> str:
+    """A valid NIP unlikely to be used by any other test of the session."""
+    birth = date(1965, 1, 1) + timedelta(days=random.randint(0, 10_000))
+    return f"{birth:%Y%m%d}201001{random.choice('12')}{random.randint(0, 999):03d}"
 
 
 def bearer(**claims: Any) -> dict[str, str]:
@@ -352,6 +360,62 @@ async def test_succession_api_scopes_to_the_agency(kafka: LocalKafka, tmp_path: 
         assert_problem(await http.get(f"/v1/talents/{NIP_A}", headers=HR_B), 404)
         assert_problem(await http.get(f"/v1/talents/{NIP_A}", headers=ASN_A2), 404)
         assert_problem(await http.get(f"/v1/talents/{NIP_A}"), 401)
+
+
+async def test_talent_pools_from_placements_and_penalties(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
+    from services.succession import service as succession
+    from shared.events import Envelope
+    from shared.events.schemas import AssessmentCompleted, PerformanceRated, PortfolioChanged, ProfileRegistered
+
+    async with running(succession_app, _settings(SuccessionSettings, kafka, tmp_path, unique)) as (http, runtime):
+        async def deliver(data: Any, nip: str) -> None:  # what the handlers do with each event
+            envelope = Envelope.wrap(data, source="test", subject=nip)
+            async with runtime.sessions() as session, session.begin():
+                if isinstance(data, ProfileRegistered):
+                    await succession.remember_profile(session, data)
+                elif isinstance(data, PortfolioChanged):
+                    await succession.remember_penalty(session, envelope)
+                elif isinstance(data, PerformanceRated):
+                    await succession.apply_performance(session, runtime.outbox, envelope)
+                else:
+                    await succession.apply_assessment(session, runtime.outbox, envelope)
+
+        # NIPs of this test's own: the in-process service also consumes the session's other events
+        star, penalised, middle, elsewhere = (fresh_nip() for _ in range(4))
+        agency_a, agency_b = f"kab-a-{unique}", f"kab-b-{unique}"
+        people = {  # nip: (agency, performance level, potential level) -> boxes 9, 8, 5, 9
+            star: (agency_a, "di_atas_ekspektasi", "tinggi"),
+            penalised: (agency_a, "sesuai_ekspektasi", "tinggi"),
+            middle: (agency_a, "sesuai_ekspektasi", "menengah"),
+            elsewhere: (agency_b, "di_atas_ekspektasi", "tinggi"),
+        }
+        for nip, (agency, performance, potential) in people.items():
+            await deliver(ProfileRegistered(nip=nip, agency_id=agency, name=f"ASN {nip[-3:]}", sex="male",
+                                            birth_date=date(1986, 9, 26)), nip)
+            await deliver(PerformanceRated(nip=nip, agency_id=agency, year=2025, rating="baik",
+                                           performance_level=performance, years_considered=[2025],
+                                           policy_version="default-1"), nip)
+            await deliver(AssessmentCompleted(nip=nip, agency_id=agency, assessment_id=f"a-{nip}",
+                                              assessed_on=date(2026, 6, 1), method="cact", jpm=91.0,
+                                              potential_level=potential, valid_until=date(2029, 6, 1), gaps=[],
+                                              policy_version="default-1"), nip)
+        await deliver(PortfolioChanged(nip=penalised, agency_id=agency_a, item_id=random.randint(1, 10**9),
+                                       kind="penalty", item={"kind": "penalty", "level": "sedang",
+                                                             "starts_on": "2026-01-01", "ends_on": None,
+                                                             "decree": "800/1"}, training_hours_by_year={}),
+                      penalised)
+
+        hr_a = bearer(subject="hr-a", roles=["hr_admin"], agency_id=agency_a)
+        pool = (await http.get(f"/v1/pools/agencies/{agency_a}", headers=hr_a)).json()
+        assert [(m["nip"], m["box"]) for m in pool["members"]] == [(star, 9)]
+        assert [(m["nip"], m["box"]) for m in pool["screened_out"]] == [(penalised, 8)]
+        assert "sedang" in pool["screened_out"][0]["reason"]
+        national = (await http.get("/v1/pools/national", headers=BKN)).json()
+        assert {star, elsewhere} <= {m["nip"] for m in national["members"]}
+        assert penalised not in {m["nip"] for m in national["members"]} and middle not in str(national)
+        assert_problem(await http.get(f"/v1/pools/agencies/{agency_a}", headers=HR_B), 404)
+        assert_problem(await http.get("/v1/pools/national", headers=hr_a), 403)
+        assert_problem(await http.get(f"/v1/pools/agencies/{agency_a}", headers=ASN_A), 403)
 
 
 async def test_inbox_belongs_to_its_asn(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
