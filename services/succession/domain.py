@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Literal
 
 from shared.events.vocabulary import PerformanceLevel as Perf
 from shared.events.vocabulary import PotentialLevel as Pot
@@ -116,3 +117,47 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
+
+
+# Reports (domain.md §4): where people stand on a date, and how they moved between two dates.
+@dataclass(frozen=True)
+class Placed:
+    box: int | None
+    placed_at: datetime
+
+
+def box_on(history: list[Placed], when: datetime) -> int | None | Literal["not yet placed"]:
+    """The box an ASN was in at `when` (None: unmapped); "not yet placed" before their first placement."""
+    current: Placed | None = None
+    for placed in sorted(history, key=lambda p: p.placed_at):
+        if placed.placed_at > when:
+            break
+        current = placed
+    return "not yet placed" if current is None else current.box
+
+
+@dataclass(frozen=True)
+class Movement:
+    naik_kelas: int  # moved to a higher box
+    turun: int  # moved to a lower box
+    tetap: int  # stayed in the same box
+    newly_mapped: int  # unmapped or not yet placed at the start, in a box at the end
+    transitions: dict[tuple[int | None, int | None], int]
+
+
+def movement(histories: list[list[Placed]], start: datetime, end: datetime) -> Movement:
+    up = down = same = new = 0
+    transitions: dict[tuple[int | None, int | None], int] = {}
+    for history in histories:
+        before, after = box_on(history, start), box_on(history, end)
+        if after == "not yet placed":
+            continue
+        before_box = None if before == "not yet placed" else before
+        transitions[(before_box, after)] = transitions.get((before_box, after), 0) + 1
+        if before_box is None:
+            new += after is not None
+        elif after is not None:
+            up += after > before_box
+            down += after < before_box
+            same += after == before_box
+    return Movement(up, down, same, new, transitions)

@@ -362,7 +362,7 @@ async def test_succession_api_scopes_to_the_agency(kafka: LocalKafka, tmp_path: 
         assert_problem(await http.get(f"/v1/talents/{NIP_A}"), 401)
 
 
-async def test_talent_pools_from_placements_and_penalties(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
+async def test_talent_pools_and_reports_from_placements_and_penalties(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
     from services.succession import service as succession
     from shared.events import Envelope
     from shared.events.schemas import AssessmentCompleted, PerformanceRated, PortfolioChanged, ProfileRegistered
@@ -416,6 +416,22 @@ async def test_talent_pools_from_placements_and_penalties(kafka: LocalKafka, tmp
         assert_problem(await http.get(f"/v1/pools/agencies/{agency_a}", headers=HR_B), 404)
         assert_problem(await http.get("/v1/pools/national", headers=hr_a), 403)
         assert_problem(await http.get(f"/v1/pools/agencies/{agency_a}", headers=ASN_A), 403)
+
+        # reports: where the agency's ASN stand today, and how they moved since before they were placed
+        today = date.today().isoformat()
+        boxes = (await http.get(f"/v1/reports/agencies/{agency_a}/boxes", headers=hr_a)).json()
+        assert boxes["total"] == 3 and {k: v for k, v in boxes["by_box"].items() if v} == {"9": 1, "8": 1, "5": 1}
+        before = (await http.get(f"/v1/reports/agencies/{agency_a}/boxes", headers=hr_a,
+                                 params={"as_of": "2020-01-01"})).json()
+        assert before["total"] == 0
+        moved = (await http.get(f"/v1/reports/agencies/{agency_a}/movement", headers=hr_a,
+                                params={"start": "2020-01-01", "end": today})).json()
+        assert (moved["naik_kelas"], moved["turun"], moved["tetap"], moved["newly_mapped"]) == (0, 0, 0, 3)
+        assert {(t["from_box"], t["to_box"], t["count"]) for t in moved["transitions"]} == {
+            (None, 9, 1), (None, 8, 1), (None, 5, 1)}
+        assert_problem(await http.get(f"/v1/reports/agencies/{agency_a}/movement", headers=hr_a,
+                                      params={"start": today, "end": "2020-01-01"}), 422, "end")
+        assert_problem(await http.get(f"/v1/reports/agencies/{agency_a}/boxes", headers=HR_B), 404)
 
 
 async def test_inbox_belongs_to_its_asn(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:

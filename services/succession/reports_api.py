@@ -1,0 +1,91 @@
+"""Reports over placements: the box distribution on a date and the movement between two dates."""
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from services.succession.domain import Placed, box_on, movement
+from services.succession.models import Placement
+from shared.auth import Principal, Role, require_roles, roles_note
+from shared.errors import Problem, field_error
+from shared.service_app import SessionDep
+
+router = APIRouter(prefix="/v1/reports/agencies/{agency_id}", tags=["reports"])
+
+STAFF = (Role.HR_ADMIN, Role.TALENT_COMMITTEE, Role.BKN)
+Staff = Annotated[Principal, Depends(require_roles(*STAFF))]
+
+
+class BoxDistribution(BaseModel):
+    agency_id: str
+    as_of: date
+    total: int
+    by_box: dict[str, int]  # "1".."9" and "unmapped"
+
+
+class Transition(BaseModel):
+    from_box: int | None
+    to_box: int | None
+    count: int
+
+
+class MovementOut(BaseModel):
+    agency_id: str
+    start: date
+    end: date
+    naik_kelas: int
+    turun: int
+    tetap: int
+    newly_mapped: int
+    transitions: list[Transition]
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day, time.max, tzinfo=UTC)
+
+
+async def _histories(session: SessionDep, agency_id: str, principal: Principal) -> list[list[Placed]]:
+    if not principal.can_see_agency(agency_id):
+        raise Problem(404, "Not found", f"No agency {agency_id} that you may see.")
+    rows = (await session.execute(
+        select(Placement.nip, Placement.box, Placement.placed_at).where(Placement.agency_id == agency_id)
+    )).all()
+    by_nip: dict[str, list[Placed]] = defaultdict(list)
+    for nip, box, placed_at in rows:
+        by_nip[nip].append(Placed(box, placed_at))
+    return list(by_nip.values())
+
+
+@router.get("/boxes", response_model=BoxDistribution, summary="How many ASN were in each box on a date",
+            description="Placements as they stood at the end of `as_of` (default today). " + roles_note(*STAFF))
+async def box_distribution(
+    agency_id: str, session: SessionDep, principal: Staff, as_of: Annotated[date | None, Query()] = None,
+) -> BoxDistribution:
+    day = as_of or date.today()
+    counts: dict[str, int] = {str(box): 0 for box in range(1, 10)} | {"unmapped": 0}
+    for history in await _histories(session, agency_id, principal):
+        box = box_on(history, _end_of(day))
+        if box != "not yet placed":
+            counts["unmapped" if box is None else str(box)] += 1
+    return BoxDistribution(agency_id=agency_id, as_of=day, total=sum(counts.values()), by_box=counts)
+
+
+@router.get("/movement", response_model=MovementOut, summary="Movement between two dates (naik kelas)",
+            description="Who moved up a box, down, stayed, or was newly mapped between the end of `start` and the "
+            "end of `end`. " + roles_note(*STAFF))
+async def box_movement(
+    agency_id: str, session: SessionDep, principal: Staff, start: date, end: date,
+) -> MovementOut:
+    if end < start:
+        raise field_error("end", "is before start")
+    moved = movement(await _histories(session, agency_id, principal), _end_of(start), _end_of(end))
+    return MovementOut(
+        agency_id=agency_id, start=start, end=end, naik_kelas=moved.naik_kelas, turun=moved.turun,
+        tetap=moved.tetap, newly_mapped=moved.newly_mapped,
+        transitions=[Transition(from_box=a, to_box=b, count=n) for (a, b), n in sorted(
+            moved.transitions.items(), key=lambda item: (item[0][0] or 0, item[0][1] or 0))],
+    )
