@@ -17,6 +17,7 @@ class KnownAsn(Base):
 
     nip: Mapped[str] = mapped_column(String(18), primary_key=True)
     agency_id: Mapped[str] = mapped_column(String(64), index=True)
+    unit_id: Mapped[str | None] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

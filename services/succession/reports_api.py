@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from services.succession.domain import Placed, box_on, movement
-from services.succession.models import Placement
+from services.succession.models import KnownAsn, Placement
 from shared.auth import Principal, Role, require_roles, roles_note
 from shared.errors import Problem, field_error
 from shared.service_app import SessionDep
@@ -25,6 +25,7 @@ class BoxDistribution(BaseModel):
     as_of: date
     total: int
     by_box: dict[str, int]  # "1".."9" and "unmapped"
+    by_unit: dict[str, dict[str, int]]  # unit id ("none" when not recorded) -> the same counts
 
 
 class Transition(BaseModel):
@@ -48,16 +49,18 @@ def _end_of(day: date) -> datetime:
     return datetime.combine(day, time.max, tzinfo=UTC)
 
 
-async def _histories(session: SessionDep, agency_id: str, principal: Principal) -> list[list[Placed]]:
+async def _histories(session: SessionDep, agency_id: str, principal: Principal) -> dict[str, tuple[str, list[Placed]]]:
+    """Per NIP: the ASN's unit and placement history."""
     if not principal.can_see_agency(agency_id):
         raise Problem(404, "Not found", f"No agency {agency_id} that you may see.")
     rows = (await session.execute(
-        select(Placement.nip, Placement.box, Placement.placed_at).where(Placement.agency_id == agency_id)
+        select(Placement.nip, Placement.box, Placement.placed_at, KnownAsn.unit_id)
+        .outerjoin(KnownAsn, KnownAsn.nip == Placement.nip).where(Placement.agency_id == agency_id)
     )).all()
-    by_nip: dict[str, list[Placed]] = defaultdict(list)
-    for nip, box, placed_at in rows:
-        by_nip[nip].append(Placed(box, placed_at))
-    return list(by_nip.values())
+    by_nip: dict[str, tuple[str, list[Placed]]] = {}
+    for nip, box, placed_at, unit_id in rows:
+        by_nip.setdefault(nip, (unit_id or "none", []))[1].append(Placed(box, placed_at))
+    return by_nip
 
 
 @router.get("/boxes", response_model=BoxDistribution, summary="How many ASN were in each box on a date",
@@ -66,12 +69,19 @@ async def box_distribution(
     agency_id: str, session: SessionDep, principal: Staff, as_of: Annotated[date | None, Query()] = None,
 ) -> BoxDistribution:
     day = as_of or date.today()
-    counts: dict[str, int] = {str(box): 0 for box in range(1, 10)} | {"unmapped": 0}
-    for history in await _histories(session, agency_id, principal):
+
+    def empty() -> dict[str, int]:
+        return {str(box): 0 for box in range(1, 10)} | {"unmapped": 0}
+
+    counts, by_unit = empty(), defaultdict(empty)
+    for unit_id, history in (await _histories(session, agency_id, principal)).values():
         box = box_on(history, _end_of(day))
         if box != "not yet placed":
-            counts["unmapped" if box is None else str(box)] += 1
-    return BoxDistribution(agency_id=agency_id, as_of=day, total=sum(counts.values()), by_box=counts)
+            key = "unmapped" if box is None else str(box)
+            counts[key] += 1
+            by_unit[unit_id][key] += 1
+    return BoxDistribution(agency_id=agency_id, as_of=day, total=sum(counts.values()), by_box=counts,
+                           by_unit=dict(by_unit))
 
 
 @router.get("/movement", response_model=MovementOut, summary="Movement between two dates (naik kelas)",
@@ -82,7 +92,8 @@ async def box_movement(
 ) -> MovementOut:
     if end < start:
         raise field_error("end", "is before start")
-    moved = movement(await _histories(session, agency_id, principal), _end_of(start), _end_of(end))
+    histories = [history for _, history in (await _histories(session, agency_id, principal)).values()]
+    moved = movement(histories, _end_of(start), _end_of(end))
     return MovementOut(
         agency_id=agency_id, start=start, end=end, naik_kelas=moved.naik_kelas, turun=moved.turun,
         tetap=moved.tetap, newly_mapped=moved.newly_mapped,

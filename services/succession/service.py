@@ -25,9 +25,10 @@ from shared.outbox import Outbox
 async def remember_profile(session: AsyncSession, snapshot: ProfileSnapshot) -> None:
     asn = await session.get(KnownAsn, snapshot.nip)
     if asn is None:
-        session.add(KnownAsn(nip=snapshot.nip, agency_id=snapshot.agency_id, name=snapshot.name))
+        session.add(KnownAsn(nip=snapshot.nip, agency_id=snapshot.agency_id, unit_id=snapshot.unit_id,
+                             name=snapshot.name))
     else:
-        asn.agency_id, asn.name = snapshot.agency_id, snapshot.name
+        asn.agency_id, asn.unit_id, asn.name = snapshot.agency_id, snapshot.unit_id, snapshot.name
 
 
 async def _axes(session: AsyncSession, nip: str, agency_id: str) -> TalentAxes:

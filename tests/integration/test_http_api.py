@@ -391,7 +391,7 @@ async def test_talent_pools_and_reports_from_placements_and_penalties(kafka: Loc
         }
         for nip, (agency, performance, potential) in people.items():
             await deliver(ProfileRegistered(nip=nip, agency_id=agency, name=f"ASN {nip[-3:]}", sex="male",
-                                            birth_date=date(1986, 9, 26)), nip)
+                                            birth_date=date(1986, 9, 26), unit_id="bkd" if nip == star else None), nip)
             await deliver(PerformanceRated(nip=nip, agency_id=agency, year=2025, rating="baik",
                                            performance_level=performance, years_considered=[2025],
                                            policy_version="default-1"), nip)
@@ -421,6 +421,8 @@ async def test_talent_pools_and_reports_from_placements_and_penalties(kafka: Loc
         today = date.today().isoformat()
         boxes = (await http.get(f"/v1/reports/agencies/{agency_a}/boxes", headers=hr_a)).json()
         assert boxes["total"] == 3 and {k: v for k, v in boxes["by_box"].items() if v} == {"9": 1, "8": 1, "5": 1}
+        assert {unit: {k: v for k, v in counts.items() if v} for unit, counts in boxes["by_unit"].items()} == {
+            "bkd": {"9": 1}, "none": {"8": 1, "5": 1}}
         before = (await http.get(f"/v1/reports/agencies/{agency_a}/boxes", headers=hr_a,
                                  params={"as_of": "2020-01-01"})).json()
         assert before["total"] == 0
