@@ -23,7 +23,7 @@ def test_minted_token_verifies_with_its_claims() -> None:
 @pytest.mark.parametrize(
     "token",
     [
-        mint_token(subject="u1", roles=["hr_admin"], secret="another-secret"),
+        mint_token(subject="u1", roles=["hr_admin"], secret="another-secret-that-is-long-enough-for-hs256"),
         mint_token(subject="u1", roles=["hr_admin"], secret="unit-test-secret-of-at-least-32-bytes!", audience="someone-else"),
         mint_token(subject="u1", roles=["hr_admin"], secret="unit-test-secret-of-at-least-32-bytes!", ttl_seconds=-10),
         "not-a-jwt",

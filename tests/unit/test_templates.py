@@ -1,11 +1,11 @@
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
-from services.notification.templates import BOX_NAMES_ID, RECOMMENDATIONS_ID, talent_reclassified
+from services.notification.templates import BOX_NAMES_ID, RECOMMENDATIONS_ID, assessment_completed, talent_reclassified
 from services.succession.domain import RECOMMENDATIONS
-from shared.events.schemas import TalentReclassified
+from shared.events.schemas import AssessmentCompleted, CompetencyGap, TalentReclassified
 
 
 def _event(from_box: int | None, to_box: int | None, reasons: list[str] | None = None) -> TalentReclassified:
@@ -40,11 +40,7 @@ def test_unmapped_says_why() -> None:
     assert "expired on 2026-01-01" in rendered["en"].body
 
 
-def _completed(jpm: float, level: str, gaps: list[tuple[str, int, int]]) -> "AssessmentCompleted":
-    from datetime import date
-
-    from shared.events.schemas import AssessmentCompleted, CompetencyGap
-
+def _completed(jpm: float, level: str, gaps: list[tuple[str, int, int]]) -> AssessmentCompleted:
     return AssessmentCompleted(
         nip="198609262015051001", agency_id="kab-a", assessment_id="a1", assessed_on=date(2026, 6, 1), method="cact",
         jpm=jpm, potential_level=level, valid_until=date(2029, 6, 1), policy_version="default-1",
@@ -53,8 +49,6 @@ def _completed(jpm: float, level: str, gaps: list[tuple[str, int, int]]) -> "Ass
 
 
 def test_assessment_results_name_the_competencies_to_develop_in_both_languages() -> None:
-    from services.notification.templates import assessment_completed
-
     event = _completed(80.0, "menengah", [("Integritas", 3, 3), ("Pengambilan Keputusan", 4, 2)])
     rendered = assessment_completed(event, "Siti")
     assert rendered["id"].title == "Hasil penilaian kompetensi Anda tersedia"
@@ -64,8 +58,6 @@ def test_assessment_results_name_the_competencies_to_develop_in_both_languages()
 
 
 def test_assessment_without_gaps_says_every_competency_meets_the_standard() -> None:
-    from services.notification.templates import assessment_completed
-
     rendered = assessment_completed(_completed(100.0, "tinggi", [("Integritas", 3, 4)]), None)
     assert "Semua kompetensi memenuhi standar jabatan." in rendered["id"].body
     assert rendered["en"].body.startswith("Dear colleague,")
