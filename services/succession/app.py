@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.succession import api, handlers, models, reports_api
+from services.succession import api, handlers, key_positions_api, models, reports_api
 from services.succession.metrics import PLACEMENTS_BY_BOX
 from services.succession.settings import SuccessionSettings
 from shared.events.schemas import TalentReclassified
@@ -17,7 +17,7 @@ DEFINITION = ServiceDefinition(
     "the talent committee and development plans.",
     metadata=models.metadata,
     migrations=Path(__file__).parent / "migrations",
-    routers=[api.router, reports_api.router],
+    routers=[api.router, key_positions_api.router, reports_api.router],
     publishes=[TalentReclassified],
     subscriptions=handlers.subscriptions,
     gauges=[PLACEMENTS_BY_BOX],

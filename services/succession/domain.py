@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Literal
 
 from shared.events.vocabulary import PerformanceLevel as Perf
@@ -161,3 +162,49 @@ def movement(histories: list[list[Placed]], start: datetime, end: datetime) -> M
             down += after < before_box
             same += after == before_box
     return Movement(up, down, same, new, transitions)
+
+
+# Succession plans (domain.md §5): candidates for a key position, ranked by an explainable score.
+class Readiness(StrEnum):
+    READY_NOW = "siap_sekarang"
+    ONE_TO_TWO_YEARS = "siap_1_2_tahun"
+    FUTURE = "potensi_masa_depan"
+    NOT_A_CANDIDATE = "bukan_kandidat"
+
+
+BOX_POINTS = {9: 50, 8: 40, 7: 35}  # [default] weight of the box in the ranking score
+READY_NOW_FIT = 90.0  # [default] job fit to the target position for "ready now" (box 8–9)
+SOON_FIT = 78.0  # [default] job fit for "ready in 1–2 years"
+
+
+def job_fit(achieved: Mapping[str, int], standard: Mapping[str, int]) -> float:
+    """Fit to the *target* position: 100 × Σ min(achieved, required) ÷ Σ required over its standard."""
+    required = sum(standard.values())
+    if required == 0:
+        return 0.0
+    return round(100 * sum(min(achieved.get(c, 0), level) for c, level in standard.items()) / required, 2)
+
+
+@dataclass(frozen=True)
+class Candidacy:
+    score: float
+    readiness: Readiness
+    reasons: tuple[str, ...]
+
+
+def assess_candidate(box: int, achieved: Mapping[str, int], standard: Mapping[str, int],
+                     screened_reason: str | None) -> Candidacy:
+    fit = job_fit(achieved, standard)
+    gaps = sorted(c for c, level in standard.items() if achieved.get(c, 0) < level)
+    reasons = [f"box {box}", f"job fit {fit:g}% to the position's standard"]
+    if gaps:
+        reasons.append("below standard in: " + ", ".join(gaps))
+    if screened_reason:
+        return Candidacy(0.0, Readiness.NOT_A_CANDIDATE, (*reasons, f"screened out: {screened_reason}"))
+    if box >= 8 and fit >= READY_NOW_FIT:
+        readiness = Readiness.READY_NOW
+    elif fit >= SOON_FIT:
+        readiness = Readiness.ONE_TO_TWO_YEARS
+    else:
+        readiness = Readiness.FUTURE
+    return Candidacy(round(BOX_POINTS.get(box, 0) + fit / 2, 2), readiness, tuple(reasons))

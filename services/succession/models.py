@@ -39,6 +39,7 @@ class TalentAxes(Base):
     potential_valid_until: Mapped[date | None]
     potential_policy: Mapped[str | None] = mapped_column(String(40))
     potential_event_id: Mapped[str | None] = mapped_column(String(36))
+    competencies: Mapped[dict[str, int]] = mapped_column(JSON, default=dict, doc="achieved level per competency")
 
 
 class Placement(Base):
@@ -70,3 +71,19 @@ class PenaltyKnown(Base):
     level: Mapped[str] = mapped_column(String(10))
     starts_on: Mapped[date]
     ends_on: Mapped[date | None]
+
+
+class KeyPosition(Base):
+    """A strategic or critical position (jabatan strategis / kritikal) with its competency standard."""
+
+    __tablename__ = "key_positions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    position_type: Mapped[str] = mapped_column(String(40))
+    standard: Mapped[dict[str, int]] = mapped_column(JSON, doc="required level per competency")
+    incumbent_nip: Mapped[str | None] = mapped_column(String(18))
+    incumbent_retires_on: Mapped[date | None]
+    target_ready_successors: Mapped[int] = mapped_column(default=2)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

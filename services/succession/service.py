@@ -58,6 +58,7 @@ async def apply_assessment(session: AsyncSession, outbox: Outbox, envelope: Enve
     axes.potential_level, axes.jpm, axes.assessed_on = data.potential_level.value, data.jpm, data.assessed_on
     axes.potential_valid_until, axes.potential_policy = data.valid_until, data.policy_version
     axes.potential_event_id = str(envelope.event_id)
+    axes.competencies = {gap.competency: gap.achieved for gap in data.gaps}
     await reclassify(session, outbox, axes, envelope)
 
 

@@ -365,7 +365,13 @@ async def test_succession_api_scopes_to_the_agency(kafka: LocalKafka, tmp_path: 
 async def test_talent_pools_and_reports_from_placements_and_penalties(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
     from services.succession import service as succession
     from shared.events import Envelope
-    from shared.events.schemas import AssessmentCompleted, PerformanceRated, PortfolioChanged, ProfileRegistered
+    from shared.events.schemas import (
+        AssessmentCompleted,
+        CompetencyGap,
+        PerformanceRated,
+        PortfolioChanged,
+        ProfileRegistered,
+    )
 
     async with running(succession_app, _settings(SuccessionSettings, kafka, tmp_path, unique)) as (http, runtime):
         async def deliver(data: Any, nip: str) -> None:  # what the handlers do with each event
@@ -397,7 +403,10 @@ async def test_talent_pools_and_reports_from_placements_and_penalties(kafka: Loc
                                            policy_version="default-1"), nip)
             await deliver(AssessmentCompleted(nip=nip, agency_id=agency, assessment_id=f"a-{nip}",
                                               assessed_on=date(2026, 6, 1), method="cact", jpm=91.0,
-                                              potential_level=potential, valid_until=date(2029, 6, 1), gaps=[],
+                                              potential_level=potential, valid_until=date(2029, 6, 1),
+                                              gaps=[CompetencyGap(competency="Integritas", required=3, achieved=4, gap=0),
+                                                    CompetencyGap(competency="Pengambilan Keputusan", required=4,
+                                                                  achieved=3 if nip == middle else 4, gap=0)],
                                               policy_version="default-1"), nip)
         await deliver(PortfolioChanged(nip=penalised, agency_id=agency_a, item_id=random.randint(1, 10**9),
                                        kind="penalty", item={"kind": "penalty", "level": "sedang",
@@ -434,6 +443,22 @@ async def test_talent_pools_and_reports_from_placements_and_penalties(kafka: Loc
         assert_problem(await http.get(f"/v1/reports/agencies/{agency_a}/movement", headers=hr_a,
                                       params={"start": today, "end": "2020-01-01"}), 422, "end")
         assert_problem(await http.get(f"/v1/reports/agencies/{agency_a}/boxes", headers=HR_B), 404)
+
+        # a key position and its succession plan
+        position = {"id": f"kadis-{unique}", "agency_id": agency_a, "title": "Kepala Dinas", "position_type": "jpt_pratama",
+                    "standard": {"Integritas": 4, "Pengambilan Keputusan": 4}, "target_ready_successors": 2}
+        assert_problem(await http.post("/v1/key-positions", json={**position, "standard": {"Integritas": 6}},
+                                       headers=hr_a), 422, "standard.Integritas")
+        assert_problem(await http.post("/v1/key-positions", json=position, headers=HR_B), 403, "agency_id")
+        assert (await http.post("/v1/key-positions", json=position, headers=hr_a)).status_code == 201
+        plan = (await http.get(f"/v1/key-positions/{position['id']}/plan", headers=hr_a)).json()
+        assert [(c["nip"], c["readiness"]) for c in plan["candidates"]] == [
+            (star, "siap_sekarang"), (penalised, "bukan_kandidat")]
+        assert plan["ready_now"] == 1 and plan["target_ready_successors"] == 2
+        assert "job fit 100% to the position's standard" in plan["candidates"][0]["reasons"]
+        assert any(r.startswith("screened out: hukuman disiplin sedang") for r in plan["candidates"][1]["reasons"])
+        assert_problem(await http.get(f"/v1/key-positions/{position['id']}/plan", headers=HR_B), 404)
+        assert [p["id"] for p in (await http.get("/v1/key-positions", headers=hr_a)).json()] == [position["id"]]
 
 
 async def test_inbox_belongs_to_its_asn(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
