@@ -35,10 +35,10 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from pydantic import ValidationError
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.db import insert_for
 from shared.events import ContractViolation, Envelope
 from shared.events.topics import dead_letter
 from shared.metrics import ServiceMetrics
@@ -163,7 +163,7 @@ class EventConsumer:
         outcomes = []
         async with self._sessions() as session, session.begin():
             topic = records[0].topic
-            new = await self._record_many_in_inbox(session, topic, [e for e in envelopes if e.type in handlers])
+            new = await self._record_in_inbox(session, topic, [e for e in envelopes if e.type in handlers])
             for index, (record, envelope) in enumerate(zip(records, envelopes, strict=True)):
                 handler = handlers.get(envelope.type)
                 if handler is None or str(envelope.event_id) not in new:
@@ -183,10 +183,11 @@ class EventConsumer:
         self, record: ConsumerRecord[Any, Any], failure: Exception, handlers: Mapping[str, Handler]
     ) -> None:
         """The record failed once inside a run: dead-letter it, or retry it alone."""
-        if isinstance(failure, ValidationError) and not _is_envelope(record):
-            await self._dead_letter(record, failure, attempts=1, event_type="unparseable")
+        try:
+            envelope = Envelope.model_validate_json(record.value)
+        except ValidationError as exc:
+            await self._dead_letter(record, exc, attempts=1, event_type="unparseable")
             return
-        envelope = Envelope.model_validate_json(record.value)
         handler = handlers.get(envelope.type)
         if handler is None:  # not ours; it only shared a run whose commit failed
             self._metrics.events.labels(record.topic, envelope.type, "ignored").inc()
@@ -222,7 +223,7 @@ class EventConsumer:
 
     async def _apply(self, session: AsyncSession, topic: str, envelope: Envelope, handler: Handler) -> bool:
         """Inside the caller's transaction: True when the handler ran, False for a recognised redelivery."""
-        if not await self._record_in_inbox(session, topic, envelope):
+        if not await self._record_in_inbox(session, topic, [envelope]):
             return False
         await handler(session, envelope)
         return True
@@ -232,34 +233,18 @@ class EventConsumer:
         async with self._sessions() as session, session.begin():
             return await self._apply(session, topic, envelope, handler)
 
-    async def _record_many_in_inbox(self, session: AsyncSession, topic: str, envelopes: Sequence[Envelope]) -> set[str]:
+    async def _record_in_inbox(self, session: AsyncSession, topic: str, envelopes: Sequence[Envelope]) -> set[str]:
         """Record the events' ids in one statement; returns the ids that were new (not redeliveries)."""
         if not envelopes:
             return set()
-        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
         now = datetime.now(UTC)
         rows = [{"event_id": str(e.event_id), "event_type": e.type, "topic": topic, "processed_at": now}
                 for e in envelopes]
         result = await session.execute(
-            dialect.insert(self._inbox).values(rows).on_conflict_do_nothing(index_elements=["event_id"])
+            insert_for(session, self._inbox).values(rows).on_conflict_do_nothing(index_elements=["event_id"])
             .returning(self._inbox.c.event_id)
         )
         return set(result.scalars())
-
-    async def _record_in_inbox(self, session: AsyncSession, topic: str, envelope: Envelope) -> bool:
-        """True when the event is new; False for a redelivery (already processed)."""
-        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-        result = await session.execute(
-            dialect.insert(self._inbox)
-            .values(
-                event_id=str(envelope.event_id),
-                event_type=envelope.type,
-                topic=topic,
-                processed_at=datetime.now(UTC),
-            )
-            .on_conflict_do_nothing(index_elements=["event_id"])
-        )
-        return result.rowcount == 1
 
     async def _dead_letter(self, record: ConsumerRecord[Any, Any], exc: Exception, *, attempts: int,
                            event_type: str) -> None:
@@ -298,14 +283,6 @@ class EventConsumer:
                 committed = await consumer.committed(tp)
                 lags[(tp.topic, tp.partition)] = ends[tp] - (committed if committed is not None else starts[tp])
         return lags
-
-
-def _is_envelope(record: ConsumerRecord[Any, Any]) -> bool:
-    try:
-        Envelope.model_validate_json(record.value)
-    except ValidationError:
-        return False
-    return True
 
 
 @contextmanager

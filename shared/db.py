@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext import asyncio as sa_asyncio  # looked up at call time, so tracing can wrap it
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -44,6 +46,11 @@ def create_engine(url: str) -> AsyncEngine:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def insert_for(session: AsyncSession, table: Any) -> Any:
+    """An INSERT in the session's dialect, so `on_conflict_do_nothing` works on PostgreSQL and SQLite alike."""
+    return (postgresql if is_postgres(session) else sqlite).insert(table)
 
 
 def is_postgres(engine_or_session: AsyncEngine | AsyncSession) -> bool:

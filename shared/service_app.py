@@ -52,7 +52,6 @@ class Runtime:
     relay: OutboxRelay
     consumer: EventConsumer
     metrics: ServiceMetrics
-    outbox_table: Table
     idempotency_table: Table
 
 
@@ -103,7 +102,6 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
             metrics=metrics,
         ),
         metrics=metrics,
-        outbox_table=outbox_table,
         idempotency_table=definition.metadata.tables["idempotency_keys"],
     )
     for topic, handlers in definition.subscriptions(runtime).items():
@@ -159,7 +157,7 @@ def _operations_router(definition: ServiceDefinition) -> APIRouter:
         runtime: Runtime = request.app.state.runtime
         checks: dict[str, str] = {}
         try:
-            pending, _ = await backlog(runtime.sessions, runtime.outbox_table)
+            pending, _ = await backlog(runtime.sessions, runtime.outbox.table)
             checks["database"] = "ok"
             limit = runtime.settings.ready_max_outbox_backlog
             checks["outbox"] = "ok" if pending <= limit else f"backlog {pending} over {limit}"
@@ -196,7 +194,7 @@ async def _refresh_gauges(runtime: Runtime) -> None:
     m.consumer_lag.clear()
     for (topic, partition), lag in (await runtime.consumer.lag()).items():
         m.consumer_lag.labels(topic, str(partition)).set(lag)
-    pending, oldest = await backlog(runtime.sessions, runtime.outbox_table)
+    pending, oldest = await backlog(runtime.sessions, runtime.outbox.table)
     m.outbox_backlog.set(pending)
     m.outbox_oldest_age.set((datetime.now(UTC) - oldest).total_seconds() if oldest else 0)
     async with runtime.sessions() as session:

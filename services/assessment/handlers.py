@@ -11,10 +11,10 @@ from shared.service_app import Runtime, Subscriptions
 
 def subscriptions(runtime: Runtime) -> Subscriptions:
     async def on_profile_registered(session: AsyncSession, envelope: Envelope) -> None:
-        await remember_profile(session, envelope, envelope.payload(ProfileRegistered))
+        await remember_profile(session, envelope.payload(ProfileRegistered))
 
     async def on_profile_updated(session: AsyncSession, envelope: Envelope) -> None:
-        await remember_profile(session, envelope, envelope.payload(ProfileUpdated))
+        await remember_profile(session, envelope.payload(ProfileUpdated))
 
     return {PROFILE_EVENTS: {
         ProfileRegistered.event_type: on_profile_registered,

@@ -10,7 +10,6 @@ from services.assessment.models import Assessment, KnownAsn, PerformanceRating
 from services.assessment.schemas import AssessmentIn, PerformanceRatingIn
 from shared.auth import Principal
 from shared.errors import Problem, field_error
-from shared.events import Envelope
 from shared.events.schemas import AssessmentCompleted, CompetencyGap, PerformanceRated, ProfileSnapshot
 from shared.events.vocabulary import Rating
 from shared.outbox import Outbox
@@ -89,7 +88,7 @@ async def record_assessment(
     return row, True
 
 
-async def remember_profile(session: AsyncSession, envelope: Envelope, snapshot: ProfileSnapshot) -> None:
+async def remember_profile(session: AsyncSession, snapshot: ProfileSnapshot) -> None:
     """Keep the read model of ASN current from a profile snapshot (idempotent upsert)."""
     asn = await session.get(KnownAsn, snapshot.nip)
     if asn is None:

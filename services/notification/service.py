@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification import templates
 from services.notification.models import InboxMessage, Recipient
+from shared.db import insert_for
 from shared.events import Envelope
 from shared.events.schemas import AssessmentCompleted, ProfileSnapshot, TalentReclassified
 
@@ -37,9 +37,8 @@ async def notify_assessment_completed(session: AsyncSession, envelope: Envelope)
 async def _write_inbox(session: AsyncSession, envelope: Envelope, nip: str, agency_id: str,
                        rendered: dict[str, templates.Rendered]) -> None:
     """One in-app message per (source event, recipient): a redelivered event writes nothing new."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     await session.execute(
-        dialect.insert(InboxMessage)
+        insert_for(session, InboxMessage)
         .values(
             nip=nip, agency_id=agency_id, channel="in_app", source_event_id=str(envelope.event_id),
             event_type=envelope.type, title_id=rendered["id"].title, body_id=rendered["id"].body,

@@ -4,7 +4,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.profile.domain import PositionType
 from services.profile import service
@@ -90,14 +89,7 @@ async def list_profiles(
 async def get_profile(
     nip: str, session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*READ))]
 ) -> Profile:
-    return await _visible(session, nip, principal)
-
-
-async def _visible(session: AsyncSession, nip: str, principal: Principal) -> Profile:
-    profile = await session.get(Profile, nip)
-    if profile is None or not principal.can_see_person(profile.nip, profile.agency_id):
-        raise Problem(404, "Not found", f"No profile with NIP {nip} that you may see.")
-    return profile
+    return await service.visible_profile(session, nip, principal)
 
 
 @router.patch("/{nip}", response_model=ProfileOut, summary="Update contact data or the recorded name",
@@ -126,7 +118,7 @@ async def add_position(
 async def position_history(
     nip: str, session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*READ))]
 ) -> list[PositionHeld]:
-    await _visible(session, nip, principal)
+    await service.visible_profile(session, nip, principal)
     query = select(PositionHeld).where(PositionHeld.nip == nip)
     return list((await session.scalars(query.order_by(PositionHeld.start_date.desc(), PositionHeld.id.desc()))).all())
 
@@ -146,7 +138,7 @@ async def add_rank(
 async def rank_history(
     nip: str, session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*READ))]
 ) -> list[RankHeld]:
-    await _visible(session, nip, principal)
+    await service.visible_profile(session, nip, principal)
     query = select(RankHeld).where(RankHeld.nip == nip)
     return list((await session.scalars(query.order_by(RankHeld.tmt.desc(), RankHeld.id.desc()))).all())
 
@@ -156,7 +148,7 @@ async def rank_history(
 async def profile_data_quality(
     nip: str, session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*READ))]
 ) -> DataQualityOut:
-    profile = await _visible(session, nip, principal)
+    profile = await service.visible_profile(session, nip, principal)
     return DataQualityOut(nip=nip, score=profile.data_quality, failed_checks=profile.data_quality_failed)
 
 
@@ -177,7 +169,7 @@ async def portfolio(
     nip: str, session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*READ))],
     kind: str | None = None,
 ) -> PortfolioOut:
-    await _visible(session, nip, principal)
+    await service.visible_profile(session, nip, principal)
     items = (await session.scalars(select(PortfolioItem).where(PortfolioItem.nip == nip).order_by(PortfolioItem.id))).all()
     trainings = [Training.model_validate(i.data) for i in items if i.kind == "training"]
     return PortfolioOut(nip=nip, items=[PortfolioItemOut.model_validate(i) for i in items if kind in (None, i.kind)],

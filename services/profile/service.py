@@ -61,10 +61,11 @@ async def register_profile(session: AsyncSession, outbox: Outbox, data: ProfileI
     return profile
 
 
-async def _profile_for_change(session: AsyncSession, nip: str, principal: Principal) -> Profile:
+async def visible_profile(session: AsyncSession, nip: str, principal: Principal) -> Profile:
+    """The profile, if the caller may see it (themselves, their agency, or BKN); else 404, revealing nothing."""
     profile = await session.get(Profile, nip)
     if profile is None or not principal.can_see_person(nip, profile.agency_id):
-        raise Problem(404, "Not found", f"No profile with NIP {nip} that you may change.")
+        raise Problem(404, "Not found", f"No profile with NIP {nip} that you may see.")
     return profile
 
 
@@ -80,7 +81,7 @@ async def record_position(
 ) -> PositionHeld:
     """Add a position to the ASN's history; the one in force today becomes their current position."""
     async with session.begin():
-        profile = await _profile_for_change(session, nip, principal)
+        profile = await visible_profile(session, nip, principal)
         await _check_unit(session, data.unit_id, profile.agency_id)
         held = PositionHeld(nip=nip, recorded_by=principal.subject, **data.model_dump())
         session.add(held)
@@ -97,7 +98,7 @@ async def record_position(
 async def record_rank(session: AsyncSession, outbox: Outbox, nip: str, data: RankIn, principal: Principal) -> RankHeld:
     """Add a rank to the ASN's history; the one in force today becomes their current golongan."""
     async with session.begin():
-        profile = await _profile_for_change(session, nip, principal)
+        profile = await visible_profile(session, nip, principal)
         held = RankHeld(nip=nip, recorded_by=principal.subject, **data.model_dump())
         session.add(held)
         await session.flush()
@@ -116,7 +117,7 @@ async def patch_profile(
     """HR admins correct name and email; an ASN keeps their own email current (pemutakhiran mandiri)."""
     changes = patch.model_dump(exclude_unset=True)
     async with session.begin():
-        profile = await _profile_for_change(session, nip, principal)
+        profile = await visible_profile(session, nip, principal)
         if "name" in changes and not principal.has(Role.HR_ADMIN):
             raise Problem(403, "Forbidden", "Only the agency's HR admin changes the recorded name.",
                           errors=[{"field": "name", "message": "HR admin only"}])
@@ -160,7 +161,7 @@ async def add_portfolio_item(
 ) -> PortfolioItem:
     """ASN record their own portfolio; HR admins their agency's, and alone record disciplinary penalties."""
     async with session.begin():
-        profile = await _profile_for_change(session, nip, principal)
+        profile = await visible_profile(session, nip, principal)
         if entry.kind in HR_ONLY_KINDS and not principal.has(Role.HR_ADMIN):
             raise Problem(403, "Forbidden", f"Only the agency's HR admin records a {entry.kind}.",
                           errors=[{"field": "kind", "message": "HR admin only"}])

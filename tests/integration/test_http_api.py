@@ -229,8 +229,8 @@ async def test_position_and_rank_history_and_self_service_updates(kafka: LocalKa
 
         # every change published a full snapshot through the outbox
         async with runtime.sessions() as session:
-            rows = (await session.execute(select(runtime.outbox_table.c.event_type, runtime.outbox_table.c.payload)
-                                          .order_by(runtime.outbox_table.c.id))).all()
+            rows = (await session.execute(select(runtime.outbox.table.c.event_type, runtime.outbox.table.c.payload)
+                                          .order_by(runtime.outbox.table.c.id))).all()
         snapshots = [(t, payload) for t, payload in rows if t.startswith("profile.")]
         assert [t for t, _ in snapshots] == ["profile.registered"] + ["profile.updated"] * 8
         last = json.loads(snapshots[-1][1])["data"]
@@ -277,9 +277,9 @@ async def test_data_quality_index_is_recomputed_on_every_change(kafka: LocalKafk
         assert_problem(await http.get("/v1/agencies/kab-a/data-quality", headers=ASN_A), 403)
 
         async with runtime.sessions() as session:
-            payloads = (await session.scalars(select(runtime.outbox_table.c.payload).where(
-                runtime.outbox_table.c.event_type == "data_quality.changed", runtime.outbox_table.c.key == NIP_A)
-                .order_by(runtime.outbox_table.c.id))).all()
+            payloads = (await session.scalars(select(runtime.outbox.table.c.payload).where(
+                runtime.outbox.table.c.event_type == "data_quality.changed", runtime.outbox.table.c.key == NIP_A)
+                .order_by(runtime.outbox.table.c.id))).all()
         scores = [json.loads(p)["data"]["score"] for p in payloads]
         assert scores[0] == 75.0 and scores[-1] == 100.0 and len(scores) == len(set(scores))  # only when it moved
 
@@ -321,8 +321,8 @@ async def test_portfolio_self_service_and_hr_only_penalties(kafka: LocalKafka, t
         assert after > before  # education and training are now complete
 
         async with runtime.sessions() as session:
-            payloads = (await session.scalars(select(runtime.outbox_table.c.payload).where(
-                runtime.outbox_table.c.event_type == "portfolio.changed").order_by(runtime.outbox_table.c.id))).all()
+            payloads = (await session.scalars(select(runtime.outbox.table.c.payload).where(
+                runtime.outbox.table.c.event_type == "portfolio.changed").order_by(runtime.outbox.table.c.id))).all()
         events = [json.loads(p)["data"] for p in payloads]
         assert [e["kind"] for e in events] == ["education", "training", "training", "training", "aspiration", "penalty"]
         assert events[-1]["item"]["level"] == "sedang" and events[-1]["training_hours_by_year"] == {"2025": 22, "2026": 8}
