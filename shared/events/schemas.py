@@ -121,8 +121,125 @@ class TalentReclassified(EventData):
     placed_at: datetime
 
 
+# --- succession (talenta.succession.events, keyed by key-position id; a box calibration by NIP) ---------
+
+
+class CandidateNominated(EventData):
+    """An ASN entered a key position's succession plan (or the committee approved them as a candidate)."""
+
+    event_type = "candidate.nominated"
+    topic = topics.SUCCESSION_EVENTS
+
+    position_id: str
+    position_name: str
+    agency_id: str
+    nip: str
+    readiness: str
+    rank: int | None = None
+    reasons: list[str] = []
+
+
+class ReadinessChanged(EventData):
+    """A candidate's readiness for a key position changed (computed, or set by the committee)."""
+
+    event_type = "readiness.changed"
+    topic = topics.SUCCESSION_EVENTS
+
+    position_id: str
+    position_name: str
+    agency_id: str
+    nip: str
+    from_readiness: str | None
+    to_readiness: str
+    reason: str
+    decided_by: str | None = None
+
+
+class CommitteeDecided(EventData):
+    """An immutable decision of an agency's talent committee (who, when, why)."""
+
+    event_type = "committee.decided"
+    topic = topics.SUCCESSION_EVENTS
+
+    decision_id: str
+    session_id: str
+    agency_id: str
+    kind: Literal["calibrate_box", "approve_candidate", "reject_candidate", "set_readiness",
+                  "review_plan", "set_plan"]
+    nip: str | None = None
+    position_id: str | None = None
+    value: str | None = None
+    reason: str
+    decided_by: str
+    decided_at: datetime
+    member_subjects: list[str] = []
+
+
+class PlanChanged(EventData):
+    """A key position's succession plan changed state (draft → reviewed → set) or content."""
+
+    event_type = "plan.changed"
+    topic = topics.SUCCESSION_EVENTS
+
+    position_id: str
+    position_name: str
+    agency_id: str
+    state: Literal["draft", "reviewed", "set"]
+    ready_now: int
+    target_ready: int
+    candidates: list[str]
+
+
+class RiskSignaled(EventData):
+    """A succession risk for the agency's HR admins."""
+
+    event_type = "risk.signaled"
+    topic = topics.SUCCESSION_EVENTS
+
+    agency_id: str
+    kind: Literal["no_ready_successor", "incumbent_retiring", "successor_dropped_out"]
+    position_id: str
+    position_name: str
+    nip: str | None = None
+    detail: str
+    detected_at: datetime
+
+
+# --- notification (talenta.notification.events, keyed by the recipient) ----------------------------
+
+
+class NotificationDelivered(EventData):
+    event_type = "notification.delivered"
+    topic = topics.NOTIFICATION_EVENTS
+
+    notification_id: str
+    source_event_id: uuid.UUID
+    source_event_type: str
+    recipient: str
+    channel: Literal["inbox", "email", "webhook"]
+    agency_id: str | None = None
+    attempts: int
+    delivered_at: datetime
+
+
+class NotificationFailed(EventData):
+    event_type = "notification.failed"
+    topic = topics.NOTIFICATION_EVENTS
+
+    notification_id: str
+    source_event_id: uuid.UUID
+    source_event_type: str
+    recipient: str
+    channel: Literal["inbox", "email", "webhook"]
+    agency_id: str | None = None
+    attempts: int
+    reason: str
+    failed_at: datetime
+
+
 EVENT_TYPES: dict[str, type[EventData]] = {
     model.event_type: model
     for model in (ProfileRegistered, ProfileUpdated, PortfolioChanged, DataQualityChanged, PerformanceRated, AssessmentCompleted,
-                  TalentReclassified)
+                  TalentReclassified, CandidateNominated, ReadinessChanged, CommitteeDecided, PlanChanged, RiskSignaled,
+                  NotificationDelivered, NotificationFailed)
 }
