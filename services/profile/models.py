@@ -23,6 +23,8 @@ class Profile(Base):
     birth_date: Mapped[date]
     email: Mapped[str | None] = mapped_column(String(254))
     position_type: Mapped[str | None] = mapped_column(String(40))
+    position_code: Mapped[str | None] = mapped_column(String(64))
+    position_title: Mapped[str | None] = mapped_column(String(200))
     golongan: Mapped[str | None] = mapped_column(String(5))
     data_quality: Mapped[float | None] = mapped_column(Float, index=True)
     data_quality_failed: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
@@ -63,6 +65,7 @@ class PositionHeld(Base):
     nip: Mapped[str] = mapped_column(ForeignKey("profiles.nip"), index=True)
     position_type: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str | None] = mapped_column(String(64))
     unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"))
     start_date: Mapped[date]
     recorded_by: Mapped[str] = mapped_column(String(100))

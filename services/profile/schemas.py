@@ -60,6 +60,8 @@ class ProfileOut(BaseModel):
     birth_date: date
     email: str | None
     position_type: str | None
+    position_code: str | None = None
+    position_title: str | None = None
     golongan: str | None
     data_quality: float | None = Field(description="Indeks Kualitas Data, 0–100")
     created_at: datetime
@@ -129,6 +131,8 @@ class PositionIn(BaseModel):
 
     position_type: PositionType
     title: str = Field(min_length=1, max_length=200, examples=["Kepala Bidang Pengembangan Kompetensi"])
+    code: str | None = Field(default=None, max_length=64, examples=["kab-demo.kabid-pengkom"],
+                             description="the agency's code of the position, which competency standards refer to")
     unit_id: str | None = Field(default=None, max_length=64)
     start_date: date = Field(description="TMT jabatan: the date the position took effect")
 

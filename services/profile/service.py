@@ -15,7 +15,8 @@ from shared.errors import Problem, field_error
 from shared.events.schemas import DataQualityChanged, PortfolioChanged, ProfileRegistered, ProfileUpdated
 from shared.outbox import Outbox
 
-SNAPSHOT_FIELDS = ("nip", "agency_id", "unit_id", "name", "sex", "birth_date", "email", "position_type", "golongan")
+SNAPSHOT_FIELDS = ("nip", "agency_id", "unit_id", "name", "sex", "birth_date", "email", "position_type",
+                   "position_code", "position_title", "golongan")
 
 
 def _snapshot(profile: Profile) -> dict[str, object]:
@@ -90,6 +91,7 @@ async def record_position(
         current = current_entry(((p.start_date, p.id, p) for p in history), today=date.today())
         if current is not None:
             profile.position_type, profile.unit_id = current.position_type, current.unit_id or profile.unit_id
+            profile.position_code, profile.position_title = current.code, current.title
         await outbox.emit(session, ProfileUpdated(**_snapshot(profile)), subject=nip)
         await _refresh_data_quality(session, outbox, profile)
     return held

@@ -26,6 +26,8 @@ class ProfileSnapshot(EventData):
     birth_date: date
     email: str | None = None
     position_type: str | None = None
+    position_code: str | None = None
+    position_title: str | None = None
     golongan: str | None = None
 
 
