@@ -6,9 +6,13 @@ Every consumer in Talenta goes through `EventConsumer`:
    ids go into the inbox in one statement (an id already there is a redelivery and is skipped) and
    each new record's handler changes state; one commit, one offset commit per batch;
 2. each record's handler runs inside the record's own trace context (from its headers), so a flow
-   stays one trace even though records are consumed in batches; the batch span links them all;
+   stays one trace even though records are consumed in batches; the batch span links them all.
+   A *batch handler* (set-based: one statement for many events) gets each run of consecutive new
+   events of its type at once, in offset order, in one span linked to all their traces (a run of one
+   stays in its record's trace);
 3. when a record fails, the transaction is rolled back, the records before it are applied again
-   (in a new transaction), and the failing record is retried alone with exponential backoff, a
+   (in a new transaction; when a batch handler failed on a run, record by record to find the culprit),
+   and the failing record is retried alone with exponential backoff, a
    bounded number of times; then
    it goes to `<topic>.dlq` with the error, and the rest of the batch continues. An envelope that
    breaks the contract goes to the DLQ at once. Infrastructure failures (the database or the broker
@@ -47,6 +51,7 @@ from shared.telemetry import current_event_id
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, Sequence[Envelope]], Awaitable[None]]
 
 
 class PoisonEvent(Exception):
@@ -63,6 +68,28 @@ class _RecordFailed(Exception):
     def __init__(self, index: int, cause: Exception) -> None:
         super().__init__(f"record {index} failed: {cause!r}")
         self.index, self.cause = index, cause
+
+
+class _RunFailed(Exception):
+    """A batch handler failed on a run of several records: which one is at fault is not known yet."""
+
+
+@dataclass(frozen=True)
+class Routes:
+    """What a subscription does with each event type: per record, or set-based per run of records."""
+
+    handlers: Mapping[str, Handler]
+    batch_handlers: Mapping[str, BatchHandler]
+
+    def __contains__(self, event_type: str) -> bool:
+        return event_type in self.handlers or event_type in self.batch_handlers
+
+    def single(self, event_type: str) -> Handler | None:
+        """A per-record handler for the type (a batch handler called with one event)."""
+        batch = self.batch_handlers.get(event_type)
+        if batch is not None:
+            return lambda session, envelope: batch(session, [envelope])
+        return self.handlers.get(event_type)
 
 
 @dataclass(frozen=True)
@@ -95,12 +122,17 @@ class EventConsumer:
         self._metrics = metrics
         self._subscribers: list[Any] = []
 
-    def subscribe(self, topic: str, handlers: Mapping[str, Handler], *, max_records: int = 500) -> None:
+    def subscribe(self, topic: str, handlers: Mapping[str, Handler], *,
+                  batch_handlers: Mapping[str, BatchHandler] | None = None, max_records: int = 500) -> None:
         """Consume `topic` in this service's group; events whose type has no handler are skipped."""
+        routes = Routes(handlers, batch_handlers or {})
+        overlap = set(routes.handlers) & set(routes.batch_handlers)
+        if overlap:
+            raise ValueError(f"event types with both a handler and a batch handler: {sorted(overlap)}")
 
         async def on_batch(message: KafkaMessage) -> None:
             records = message.raw_message
-            await self.process_batch(records if isinstance(records, tuple) else (records,), handlers)
+            await self.process_batch(records if isinstance(records, tuple) else (records,), routes)
 
         subscriber = self._broker.subscriber(
             topic,
@@ -110,27 +142,27 @@ class EventConsumer:
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
             title=f"{self._group_id}:{topic}",
-            description="Handles: " + ", ".join(sorted(handlers)),
+            description="Handles: " + ", ".join(sorted({*routes.handlers, *routes.batch_handlers})),
         )
         subscriber(on_batch)
         self._subscribers.append(subscriber)
 
-    async def process_batch(self, records: Sequence[ConsumerRecord[Any, Any]], handlers: Mapping[str, Handler]) -> None:
+    async def process_batch(self, records: Sequence[ConsumerRecord[Any, Any]], routes: Routes) -> None:
         position = 0
         while position < len(records):
             try:
-                applied, failure = await self._apply_run(records[position:], handlers)
+                applied, failure = await self._apply_run(records[position:], routes)
             except INFRASTRUCTURE_ERRORS as exc:  # e.g. the database is away: wait for it, lose nothing
                 log.warning("cannot apply events, retrying in %.1fs: %r", self._retry.backoff_max_seconds, exc)
                 await asyncio.sleep(self._retry.backoff_max_seconds)
                 continue
             position += applied
             if failure is not None:
-                await self._after_first_failure(records[position], failure, handlers)
+                await self._after_first_failure(records[position], failure, routes)
                 position += 1
 
     async def _apply_run(
-        self, records: Sequence[ConsumerRecord[Any, Any]], handlers: Mapping[str, Handler]
+        self, records: Sequence[ConsumerRecord[Any, Any]], routes: Routes
     ) -> tuple[int, Exception | None]:
         """Apply a prefix of `records` in one transaction; returns how many were applied and, when that
         is not all of them, why the next one was not (it failed, or its envelope is unparseable)."""
@@ -143,9 +175,13 @@ class EventConsumer:
                 stopped_by = exc
                 break
         count = len(envelopes)
+        one_by_one = False
         while count:
             try:
-                outcomes = await self._apply_all(records[:count], envelopes[:count], handlers)
+                outcomes = await self._apply_all(records[:count], envelopes[:count], routes, one_by_one)
+            except _RunFailed:  # all rolled back: again, one record at a time, to find which one fails
+                one_by_one = True
+                continue
             except _RecordFailed as failed:  # all rolled back: apply the records before it, then stop there
                 count, stopped_by = failed.index, failed.cause
                 continue
@@ -159,28 +195,50 @@ class EventConsumer:
         return count, stopped_by
 
     async def _apply_all(self, records: Sequence[ConsumerRecord[Any, Any]], envelopes: Sequence[Envelope],
-                         handlers: Mapping[str, Handler]) -> list[tuple[str, str, str]]:
+                         routes: Routes, one_by_one: bool = False) -> list[tuple[str, str, str]]:
         outcomes = []
         async with self._sessions() as session, session.begin():
             topic = records[0].topic
-            new = await self._record_in_inbox(session, topic, [e for e in envelopes if e.type in handlers])
+            new = await self._record_in_inbox(session, topic, [e for e in envelopes if e.type in routes])
+            run: list[int] = []  # indices of consecutive new events of one batch-handled type
+
+            async def apply_run() -> None:
+                batch = routes.batch_handlers[envelopes[run[0]].type]
+                try:
+                    with _in_trace_of_run([records[i] for i in run], [envelopes[i] for i in run]):
+                        await batch(session, [envelopes[i] for i in run])
+                        await session.flush()
+                except Exception as exc:
+                    if len(run) == 1:
+                        raise _RecordFailed(run[0], exc) from exc
+                    raise _RunFailed() from exc
+                run.clear()
+
             for index, (record, envelope) in enumerate(zip(records, envelopes, strict=True)):
-                handler = handlers.get(envelope.type)
-                if handler is None or str(envelope.event_id) not in new:
-                    outcomes.append((topic, envelope.type, "ignored" if handler is None else "duplicate"))
+                if envelope.type not in routes or str(envelope.event_id) not in new:
+                    outcomes.append((topic, envelope.type, "ignored" if envelope.type not in routes else "duplicate"))
                     continue
                 new.discard(str(envelope.event_id))  # the same event twice in one batch runs once
+                outcomes.append((topic, envelope.type, "handled"))
+                if run and (one_by_one or envelopes[run[0]].type != envelope.type):
+                    await apply_run()
+                if envelope.type in routes.batch_handlers:
+                    run.append(index)
+                    continue
+                if run:
+                    await apply_run()
                 try:
                     with _in_trace_of(record, envelope):
-                        await handler(session, envelope)
+                        await routes.handlers[envelope.type](session, envelope)
                         await session.flush()  # its writes happen (and fail) inside its own span
                 except Exception as exc:
                     raise _RecordFailed(index, exc) from exc
-                outcomes.append((topic, envelope.type, "handled"))
+            if run:
+                await apply_run()
         return outcomes
 
     async def _after_first_failure(
-        self, record: ConsumerRecord[Any, Any], failure: Exception, handlers: Mapping[str, Handler]
+        self, record: ConsumerRecord[Any, Any], failure: Exception, routes: Routes
     ) -> None:
         """The record failed once inside a run: dead-letter it, or retry it alone."""
         try:
@@ -188,7 +246,7 @@ class EventConsumer:
         except ValidationError as exc:
             await self._dead_letter(record, exc, attempts=1, event_type="unparseable")
             return
-        handler = handlers.get(envelope.type)
+        handler = routes.single(envelope.type)
         if handler is None:  # not ours; it only shared a run whose commit failed
             self._metrics.events.labels(record.topic, envelope.type, "ignored").inc()
             return
@@ -283,6 +341,30 @@ class EventConsumer:
                 committed = await consumer.committed(tp)
                 lags[(tp.topic, tp.partition)] = ends[tp] - (committed if committed is not None else starts[tp])
         return lags
+
+
+@contextmanager
+def _in_trace_of_run(records: Sequence[ConsumerRecord[Any, Any]], envelopes: Sequence[Envelope]) -> Iterator[None]:
+    """A run of one stays in its record's trace; a longer run gets one span linked to every record's trace."""
+    if len(records) == 1:
+        with _in_trace_of(records[0], envelopes[0]):
+            yield
+        return
+    links = []
+    for record in records:
+        carrier = {key: value.decode(errors="replace") for key, value in (record.headers or ())}
+        context = trace.get_current_span(propagate.extract(carrier)).get_span_context()
+        if context.is_valid:
+            links.append(trace.Link(context))
+    with tracer.start_as_current_span(
+        f"{records[0].topic} handle {envelopes[0].type} ×{len(records)}",
+        kind=trace.SpanKind.CONSUMER,
+        links=links,
+        attributes={"messaging.destination.name": records[0].topic, "messaging.batch.message_count": len(records),
+                    "messaging.kafka.partition": records[0].partition,
+                    "messaging.kafka.offset": records[0].offset},
+    ):
+        yield
 
 
 @contextmanager

@@ -27,7 +27,7 @@ from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.auth import Role, TokenVerifier, require_roles, roles_note
-from shared.consumer import EventConsumer, Handler, RetryPolicy
+from shared.consumer import EventConsumer, Handler, RetryPolicy, Routes
 from shared.db import create_engine, session_factory
 from shared.errors import Problem, install_problem_handlers
 from shared.events import EventData
@@ -39,7 +39,8 @@ from shared.telemetry import setup_logging, setup_tracing
 
 log = logging.getLogger(__name__)
 
-Subscriptions = Mapping[str, Mapping[str, Handler]]  # topic -> event type -> handler
+# topic -> event type -> handler, or Routes(handlers, batch_handlers) when some types are handled set-based
+Subscriptions = Mapping[str, Mapping[str, Handler] | Routes]
 
 
 @dataclass
@@ -104,8 +105,11 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
         metrics=metrics,
         idempotency_table=definition.metadata.tables["idempotency_keys"],
     )
-    for topic, handlers in definition.subscriptions(runtime).items():
-        runtime.consumer.subscribe(topic, handlers)
+    for topic, routes in definition.subscriptions(runtime).items():
+        if isinstance(routes, Routes):
+            runtime.consumer.subscribe(topic, routes.handlers, batch_handlers=routes.batch_handlers)
+        else:
+            runtime.consumer.subscribe(topic, routes)
     _document_publications(broker, definition.publishes)
 
     @asynccontextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -173,3 +174,41 @@ async def test_events_of_one_asn_are_handled_in_order(kafka: LocalKafka, pg_data
         rows = await applied_rows(sessions)
         for subject in subjects:
             assert [n for s, n in rows if s == subject] == list(range(25))
+
+
+async def test_a_batch_handler_gets_runs_of_new_events_in_order_and_a_poison_one_is_isolated(
+    kafka: LocalKafka, pg_database: str, unique: str
+) -> None:
+    topic, group = f"test.batch.{unique}", f"g-{unique}"
+    await create_topics(kafka.bootstrap_servers, topic, partitions=1)
+    Probe = probe_on(topic)
+    calls: list[list[int]] = []
+
+    async def apply_many(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        numbers = [e.data["n"] for e in envelopes]
+        calls.append(numbers)
+        if 13 in numbers:
+            raise RuntimeError("cannot process event 13")
+        await session.execute(insert(applied), [{"subject": e.subject, "n": e.data["n"]} for e in envelopes])
+
+    envelopes = [Envelope.wrap(Probe(n=n), source="test", subject="same-asn") for n in range(30)]
+    sent = envelopes[:20] + [envelopes[5]] + envelopes[20:]  # a redelivery inside the stream
+    async with database(pg_database) as sessions:
+        broker = kafka_broker(kafka.bootstrap_servers)
+        EventConsumer(broker, sessions, inbox, group_id=group, retry=RETRY, metrics=ServiceMetrics("test")).subscribe(
+            topic, {}, batch_handlers={"test.probe": apply_many})
+        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
+        await producer.start()
+        try:
+            for envelope in sent:  # all wait in the topic, so the consumer sees them in few batches
+                await producer.send_and_wait(topic, envelope.to_bytes(), key=b"same-asn")
+            await broker.start()
+            await eventually(lambda: _applied_count_is(sessions, 29), what="all but the poison event applied")
+        finally:
+            await producer.stop()
+            await broker.stop()
+        assert [n for _, n in await applied_rows(sessions)] == [n for n in range(30) if n != 13]
+    assert max(len(numbers) for numbers in calls) > 1  # set-based: several events in one call
+    assert all(numbers == sorted(numbers) for numbers in calls)  # in offset order
+    assert sum(numbers.count(13) for numbers in calls if len(numbers) == 1) == RETRY.max_attempts  # isolated, bounded
+    assert len(await read_topic(kafka.bootstrap_servers, dead_letter(topic), at_least=1)) == 1
