@@ -40,22 +40,29 @@ class Outbox:
         subject: str,
         caused_by: Envelope | None = None,
     ) -> Envelope:
-        envelope = Envelope.wrap(data, source=self.source, subject=subject, caused_by=caused_by)
+        return (await self.emit_many(session, [(data, subject)], caused_by=caused_by))[0]
+
+    async def emit_many(
+        self,
+        session: AsyncSession,
+        events: Sequence[tuple[EventData, str]],
+        *,
+        caused_by: Envelope | None = None,
+    ) -> list[Envelope]:
+        """Add events (payload, subject) to the caller's transaction in one statement, in this order."""
+        if not events:
+            return []
         carrier: dict[str, str] = {}
         propagate.inject(carrier)  # the relay publishes inside this trace context
-        await session.execute(
-            insert(self.table).values(
-                event_id=str(envelope.event_id),
-                event_type=envelope.type,
-                topic=data.topic,
-                key=subject,
-                payload=envelope.model_dump_json(),
-                trace_carrier=json.dumps(carrier),
-                created_at=datetime.now(UTC),
-                attempts=0,
-            )
-        )
-        return envelope
+        trace_carrier, now = json.dumps(carrier), datetime.now(UTC)
+        envelopes = [Envelope.wrap(data, source=self.source, subject=subject, caused_by=caused_by, occurred_at=now)
+                     for data, subject in events]
+        await session.execute(insert(self.table), [
+            {"event_id": str(envelope.event_id), "event_type": envelope.type, "topic": data.topic, "key": subject,
+             "payload": envelope.model_dump_json(), "trace_carrier": trace_carrier, "created_at": now, "attempts": 0}
+            for envelope, (data, subject) in zip(envelopes, events, strict=True)
+        ])
+        return envelopes
 
 
 class OutboxRelay:

@@ -31,6 +31,9 @@ from shared.consumer import EventConsumer, Handler, RetryPolicy, Routes
 from shared.db import create_engine, session_factory
 from shared.errors import Problem, install_problem_handlers
 from shared.events import EventData
+from shared.imports import ImportKind
+from shared.imports.api import imports_router
+from shared.imports.runner import ImportRunner
 from shared.metrics import BusinessGauge, HttpMetricsMiddleware, ServiceMetrics
 from shared.migrations import upgrade_to_head
 from shared.outbox import Outbox, OutboxRelay, backlog
@@ -54,6 +57,7 @@ class Runtime:
     consumer: EventConsumer
     metrics: ServiceMetrics
     idempotency_table: Table
+    imports: ImportRunner | None = None
 
 
 @dataclass
@@ -67,6 +71,8 @@ class ServiceDefinition:
     publishes: Sequence[type[EventData]] = ()
     subscriptions: Callable[[Runtime], Subscriptions] = field(default=lambda runtime: {})
     gauges: Sequence[BusinessGauge] = ()
+    # bulk imports offered (POST /v1/imports/{kind}); the metadata then holds shared.imports.tables too
+    imports: Callable[[Runtime], Sequence[ImportKind]] | None = None
 
 
 def create_service_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
@@ -105,6 +111,11 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
         metrics=metrics,
         idempotency_table=definition.metadata.tables["idempotency_keys"],
     )
+    if definition.imports:
+        runtime.imports = ImportRunner(
+            sessions, definition.metadata.tables["import_jobs"], definition.metadata.tables["import_row_errors"],
+            {kind.name: kind for kind in definition.imports(runtime)}, settings.data_dir / "imports" / definition.name,
+            chunk_rows=settings.import_chunk_rows)
     for topic, routes in definition.subscriptions(runtime).items():
         if isinstance(routes, Routes):
             runtime.consumer.subscribe(topic, routes.handlers, batch_handlers=routes.batch_handlers)
@@ -118,10 +129,14 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
             await conn.run_sync(upgrade_to_head, definition.migrations)
         await broker.start()
         runtime.relay.start()
+        if runtime.imports:
+            runtime.imports.start()
         log.info("%s ready", definition.name)
         try:
             yield
         finally:
+            if runtime.imports:
+                await runtime.imports.stop()
             await runtime.relay.stop()
             await broker.stop()
             await engine.dispose()
@@ -134,6 +149,8 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
     app.include_router(_operations_router(definition))
     for router in definition.routers:
         app.include_router(router)
+    if definition.imports:
+        app.include_router(imports_router())
     FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls="health,ready,metrics")
     return app
 

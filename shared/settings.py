@@ -38,6 +38,9 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_seconds: float = 0.2
     consumer_backoff_max_seconds: float = 5.0
 
+    # Bulk imports: rows per transaction (memory is bounded by this, not by the file).
+    import_chunk_rows: int = 1000
+
     data_dir: Path = Path("var")
 
     @property

@@ -5,8 +5,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.profile import agencies_api, api, models
+from services.profile.imports import PortfolioImport, ProfileImport
 from services.profile.settings import ProfileSettings
-from shared.events.schemas import ProfileRegistered, ProfileUpdated
+from shared.events.schemas import DataQualityChanged, PortfolioChanged, ProfileRegistered, ProfileUpdated
 from shared.service_app import ServiceDefinition, create_service_app
 
 DEFINITION = ServiceDefinition(
@@ -16,7 +17,8 @@ DEFINITION = ServiceDefinition(
     metadata=models.metadata,
     migrations=Path(__file__).parent / "migrations",
     routers=[agencies_api.router, api.router],
-    publishes=[ProfileRegistered, ProfileUpdated],
+    publishes=[ProfileRegistered, ProfileUpdated, PortfolioChanged, DataQualityChanged],
+    imports=lambda runtime: [ProfileImport(runtime.outbox), PortfolioImport(runtime.outbox)],
 )
 
 

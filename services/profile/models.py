@@ -3,11 +3,13 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.imports.tables import import_tables
 from shared.models import new_base, utcnow
 from shared.tables import BigId
 
 Base = new_base()
 metadata = Base.metadata
+import_tables(metadata)
 
 
 class Profile(Base):

@@ -1,5 +1,7 @@
 """Profile use cases: one transaction = the change + its events in the outbox."""
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
@@ -24,26 +26,49 @@ def _snapshot(profile: Profile) -> dict[str, object]:
 
 
 async def _refresh_data_quality(session: AsyncSession, outbox: Outbox, profile: Profile) -> None:
-    """Recompute the index after a change, in the change's transaction; publish it when it moved."""
+    await refresh_data_quality(session, outbox, [profile])
+
+
+async def refresh_data_quality(session: AsyncSession, outbox: Outbox, profiles: Sequence[Profile]) -> None:
+    """Recompute the index after a change, in the change's transaction; publish it where it moved.
+    Set-based: three queries whatever the number of profiles."""
     now = datetime.now(UTC)
-    starts = (await session.scalars(select(PositionHeld.start_date).where(PositionHeld.nip == profile.nip))).all()
-    tmts = (await session.scalars(select(RankHeld.tmt).where(RankHeld.nip == profile.nip))).all()
-    kinds = (await session.scalars(select(PortfolioItem.kind).where(PortfolioItem.nip == profile.nip).distinct())).all()
-    quality = data_quality.assess(data_quality.ProfileFacts(
-        nip=profile.nip, name=profile.name, sex=profile.sex, birth_date=profile.birth_date, email=profile.email,
-        unit_id=profile.unit_id, position_type=profile.position_type, golongan=profile.golongan,
-        positions_start=list(starts), ranks_tmt=list(tmts), portfolio_kinds=frozenset(kinds), last_updated=now,
-    ), now=now)
-    previous = profile.data_quality
-    profile.data_quality = quality.score
-    profile.data_quality_failed = [{"dimension": c.dimension, "check": c.code, "message": c.message}
-                                   for c in quality.failed]
-    if previous != quality.score:
-        await outbox.emit(session, DataQualityChanged(
-            nip=profile.nip, agency_id=profile.agency_id, unit_id=profile.unit_id, score=quality.score,
-            previous_score=previous, dimensions=quality.dimensions, failed_checks=[c.code for c in quality.failed],
-            policy_version=data_quality.POLICY_VERSION,
-        ), subject=profile.nip)
+    nips = [profile.nip for profile in profiles]
+    starts, tmts, kinds = defaultdict(list), defaultdict(list), defaultdict(set)
+    for nip, start in await session.execute(select(PositionHeld.nip, PositionHeld.start_date).where(PositionHeld.nip.in_(nips))):
+        starts[nip].append(start)
+    for nip, tmt in await session.execute(select(RankHeld.nip, RankHeld.tmt).where(RankHeld.nip.in_(nips))):
+        tmts[nip].append(tmt)
+    for nip, kind in await session.execute(
+            select(PortfolioItem.nip, PortfolioItem.kind).where(PortfolioItem.nip.in_(nips)).distinct()):
+        kinds[nip].add(kind)
+    events = []
+    for profile in profiles:
+        quality = data_quality.assess(data_quality.ProfileFacts(
+            nip=profile.nip, name=profile.name, sex=profile.sex, birth_date=profile.birth_date, email=profile.email,
+            unit_id=profile.unit_id, position_type=profile.position_type, golongan=profile.golongan,
+            positions_start=starts[profile.nip], ranks_tmt=tmts[profile.nip],
+            portfolio_kinds=frozenset(kinds[profile.nip]), last_updated=now,
+        ), now=now)
+        previous = profile.data_quality
+        profile.data_quality, profile.data_quality_failed = quality.score, failed_checks(quality)
+        if previous != quality.score:
+            events.append((quality_changed(profile.nip, profile.agency_id, profile.unit_id, quality, previous),
+                           profile.nip))
+    await outbox.emit_many(session, events)
+
+
+def failed_checks(quality: data_quality.DataQuality) -> list[dict[str, str]]:
+    return [{"dimension": c.dimension, "check": c.code, "message": c.message} for c in quality.failed]
+
+
+def quality_changed(nip: str, agency_id: str, unit_id: str | None, quality: data_quality.DataQuality,
+                    previous: float | None) -> DataQualityChanged:
+    return DataQualityChanged(
+        nip=nip, agency_id=agency_id, unit_id=unit_id, score=quality.score, previous_score=previous,
+        dimensions=quality.dimensions, failed_checks=[c.code for c in quality.failed],
+        policy_version=data_quality.POLICY_VERSION,
+    )
 
 
 async def register_profile(session: AsyncSession, outbox: Outbox, data: ProfileIn) -> Profile:
