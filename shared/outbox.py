@@ -10,14 +10,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from faststream.kafka import KafkaBroker
+from aiokafka import AIOKafkaProducer
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from sqlalchemy import Row, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.db import is_postgres
+from shared.db import bulk_insert, is_postgres
 from shared.events import Envelope, EventData
 from shared.metrics import ServiceMetrics
 
@@ -55,11 +55,12 @@ class Outbox:
         carrier: dict[str, str] = {}
         propagate.inject(carrier)  # the relay publishes inside this trace context
         trace_carrier, now = json.dumps(carrier), datetime.now(UTC)
-        envelopes = [Envelope.wrap(data, source=self.source, subject=subject, caused_by=caused_by, occurred_at=now)
-                     for data, subject in events]
-        await session.execute(insert(self.table), [
+        envelopes = [Envelope.wrap(data, source=self.source, subject=subject, caused_by=caused_by, occurred_at=now,
+                                   traceparent=carrier.get("traceparent")) for data, subject in events]
+        await bulk_insert(session, self.table, [
             {"event_id": str(envelope.event_id), "event_type": envelope.type, "topic": data.topic, "key": subject,
-             "payload": envelope.model_dump_json(), "trace_carrier": trace_carrier, "created_at": now, "attempts": 0}
+             "payload": envelope.model_dump_json(), "trace_carrier": trace_carrier, "created_at": now,
+             "published_at": None, "attempts": 0, "last_error": None}
             for envelope, (data, subject) in zip(envelopes, events, strict=True)
         ])
         return envelopes
@@ -79,8 +80,10 @@ class OutboxRelay:
         self,
         sessions: async_sessionmaker[AsyncSession],
         table: Table,
-        broker: KafkaBroker,
+        bootstrap_servers: str,
         *,
+        client_id: str = "talenta-outbox-relay",
+        request_timeout_ms: int = 15000,
         batch_size: int = 500,
         poll_seconds: float = 0.1,
         max_backoff_seconds: float = 5.0,
@@ -89,7 +92,10 @@ class OutboxRelay:
     ) -> None:
         self._sessions = sessions
         self._table = table
-        self._broker = broker
+        self._producer_config = {"bootstrap_servers": bootstrap_servers, "client_id": client_id,
+                                 "request_timeout_ms": request_timeout_ms, "enable_idempotence": True, "acks": "all",
+                                 "linger_ms": 5}
+        self._producer: AIOKafkaProducer | None = None
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._max_backoff = max_backoff_seconds
@@ -107,6 +113,21 @@ class OutboxRelay:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def _started_producer(self) -> AIOKafkaProducer:
+        """The relay's own idempotent producer (acks=all), started on first use and after a failed start."""
+        if self._producer is None:
+            producer = AIOKafkaProducer(**self._producer_config)
+            try:
+                await producer.start()
+            except BaseException:
+                await producer.stop()
+                raise
+            self._producer = producer
+        return self._producer
 
     async def _run(self) -> None:
         backoff = self._poll_seconds
@@ -165,31 +186,38 @@ class OutboxRelay:
 
     async def _publish_rows(self, rows: Sequence[Row[Any]]) -> None:
         self._claimed = [row.id for row in rows]
+        producer = await self._started_producer()
         # The producer keeps retrying while the broker is away; bound the wait so the batch is recorded as
         # failed and tried again (a late acknowledgement then means a duplicate, which the inbox absorbs).
         async with asyncio.timeout(self._publish_timeout):
-            confirmations = [await self._send(row) for row in rows]
+            confirmations = []
+            for group in _runs_of_one_trace(rows):
+                confirmations += await self._send_group(producer, group)
             await asyncio.gather(*confirmations)
         if self._metrics:
             for row in rows:
                 self._metrics.outbox_published.labels(row.topic).inc()
 
-    async def _send(self, row: Row[Any]) -> asyncio.Future[Any]:
+    async def _send_group(self, producer: AIOKafkaProducer, rows: Sequence[Row[Any]]) -> list[asyncio.Future[Any]]:
+        """Rows written in one trace context (one request, one import chunk) are published in one span of
+        that trace, whose context travels in each message's headers to the consumers."""
         # Enter the stored context as a whole (this also leaves the polling's suppressed context).
-        token = otel_context.attach(propagate.extract(json.loads(row.trace_carrier or "{}")))
+        token = otel_context.attach(propagate.extract(json.loads(rows[0].trace_carrier or "{}")))
         try:
-            with tracer.start_as_current_span(
-                f"outbox relay {row.topic}",
-                attributes={"messaging.destination.name": row.topic, "talenta.event_id": row.event_id,
-                            "talenta.event_type": row.event_type},
-            ):
-                return await self._broker.publish(
-                    row.payload.encode(),
-                    row.topic,
-                    key=row.key.encode(),
-                    headers={"content-type": "application/json", "ce_type": row.event_type, "ce_id": row.event_id},
-                    no_confirm=True,
-                )
+            first = rows[0]
+            name = f"outbox relay {first.topic}" + (f" ×{len(rows)}" if len(rows) > 1 else "")
+            attributes = {"messaging.destination.name": first.topic, "messaging.batch.message_count": len(rows)}
+            if len(rows) == 1:
+                attributes.update({"talenta.event_id": first.event_id, "talenta.event_type": first.event_type})
+            with tracer.start_as_current_span(name, kind=trace.SpanKind.PRODUCER, attributes=attributes):
+                carrier: dict[str, str] = {}
+                propagate.inject(carrier)
+                trace_headers = [(key, value.encode()) for key, value in carrier.items()]
+                return [await producer.send(
+                    row.topic, row.payload.encode(), key=row.key.encode(),
+                    headers=[("content-type", b"application/json"), ("ce_type", row.event_type.encode()),
+                             ("ce_id", row.event_id.encode()), *trace_headers],
+                ) for row in rows]
         finally:
             otel_context.detach(token)
 
@@ -210,6 +238,17 @@ class OutboxRelay:
                 )
         except Exception:  # recording the failure is best effort; the rows stay pending either way
             log.exception("could not record the outbox failure")
+
+
+def _runs_of_one_trace(rows: Sequence[Row[Any]]) -> list[list[Row[Any]]]:
+    """Consecutive rows that share their stored trace context (and topic), in order."""
+    runs: list[list[Row[Any]]] = []
+    for row in rows:
+        if runs and (runs[-1][0].trace_carrier, runs[-1][0].topic) == (row.trace_carrier, row.topic):
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return runs
 
 
 async def backlog(sessions: async_sessionmaker[AsyncSession], table: Table) -> tuple[int, datetime | None]:

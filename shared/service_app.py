@@ -99,7 +99,8 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
         sessions=sessions,
         broker=broker,
         outbox=Outbox(outbox_table, source=definition.name),
-        relay=OutboxRelay(sessions, outbox_table, broker, batch_size=settings.outbox_batch_size,
+        relay=OutboxRelay(sessions, outbox_table, settings.kafka_bootstrap_servers, client_id=f"talenta-{definition.name}-relay",
+                          request_timeout_ms=settings.kafka_request_timeout_ms, batch_size=settings.outbox_batch_size,
                           poll_seconds=settings.outbox_poll_seconds,
                           publish_timeout_seconds=settings.outbox_publish_timeout_seconds, metrics=metrics),
         consumer=EventConsumer(

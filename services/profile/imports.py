@@ -21,6 +21,7 @@ from services.profile.models import Agency, PortfolioItem, PositionHeld, Profile
 from services.profile.portfolio import PortfolioEntry, Training, training_hours_by_year
 from services.profile.schemas import ProfileIn
 from services.profile.service import failed_checks, quality_changed, refresh_data_quality
+from shared.db import bulk_insert
 from shared.events import EventData
 from shared.events.schemas import PortfolioChanged, ProfileRegistered
 from shared.imports import ImportContext, RowOutcome, SourceRow, rejected, validation_errors
@@ -118,8 +119,7 @@ class ProfileImport:
                            (quality_changed(data.nip, data.agency_id, data.unit_id, quality, None), data.nip)]
                 outcomes[row.number] = RowOutcome(row.number, "accepted")
         for model, batch in ((Profile, profiles), (PositionHeld, positions), (RankHeld, ranks)):
-            if batch:
-                await session.execute(insert(model), batch)
+            await bulk_insert(session, model.__table__, batch)
         await self._outbox.emit_many(session, events)
         return [outcomes[row.number] for row in rows]
 

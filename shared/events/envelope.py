@@ -57,10 +57,14 @@ class Envelope(BaseModel):
         subject: str,
         caused_by: Envelope | None = None,
         occurred_at: datetime | None = None,
+        traceparent: str | None = None,
     ) -> Self:
-        """A new envelope for `data`. Causation and correlation follow `caused_by`, when given."""
-        carrier: dict[str, str] = {}
-        propagate.inject(carrier)
+        """A new envelope for `data`. Causation and correlation follow `caused_by`, when given; the
+        traceparent is the current trace context's unless given (many envelopes of one context)."""
+        if traceparent is None:
+            carrier: dict[str, str] = {}
+            propagate.inject(carrier)
+            traceparent = carrier.get("traceparent")
         event_id = uuid.uuid4()
         return cls(
             event_id=event_id,
@@ -71,7 +75,7 @@ class Envelope(BaseModel):
             schema_version=data.schema_version,
             correlation_id=caused_by.correlation_id if caused_by else event_id,
             causation_id=caused_by.event_id if caused_by else None,
-            traceparent=carrier.get("traceparent"),
+            traceparent=traceparent,
             data=data.model_dump(mode="json"),
         )
 

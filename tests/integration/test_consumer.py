@@ -163,7 +163,7 @@ async def test_events_of_one_asn_are_handled_in_order(kafka: LocalKafka, pg_data
                     await writer.emit(session, Probe(n=n), subject=subject)
         broker = kafka_broker(kafka.bootstrap_servers)
         EventConsumer(broker, sessions, inbox, group_id=group, retry=RETRY, metrics=ServiceMetrics("test")).subscribe(topic, {"test.probe": _apply})
-        relay = OutboxRelay(sessions, outbox, broker, batch_size=30)
+        relay = OutboxRelay(sessions, outbox, kafka.bootstrap_servers, batch_size=30)
         await broker.start()
         relay.start()
         try:

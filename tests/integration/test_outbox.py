@@ -12,7 +12,7 @@ from deploy.local.kafka import LocalKafka
 from shared.events import Envelope
 from shared.outbox import Outbox, OutboxRelay
 from tests.integration.kafka_helpers import count_records, create_topics, eventually, read_topic
-from tests.integration.plumbing import database, kafka_broker, outbox, pending_outbox_rows, probe_on
+from tests.integration.plumbing import database, outbox, pending_outbox_rows, probe_on
 
 pytestmark = pytest.mark.infra
 
@@ -29,14 +29,12 @@ async def test_a_committed_transaction_publishes_exactly_its_events(kafka: Local
         writer = Outbox(outbox, source="test")
         async with sessions() as session, session.begin():
             sent = [await writer.emit(session, Probe(n=i), subject=f"19860926201505100{i % 2}") for i in range(5)]
-        broker = kafka_broker(kafka.bootstrap_servers)
-        await broker.start()
+        relay = OutboxRelay(sessions, outbox, kafka.bootstrap_servers)
         try:
-            relay = OutboxRelay(sessions, outbox, broker)
             assert await relay.publish_batch() == 5
             assert await relay.publish_batch() == 0  # nothing is published twice
         finally:
-            await broker.stop()
+            await relay.stop()
         records = await read_topic(kafka.bootstrap_servers, topic, at_least=5)
         assert await count_records(kafka.bootstrap_servers, topic) == 5
         received = {Envelope.model_validate_json(r.value).event_id: r.key.decode() for r in records}
@@ -56,12 +54,11 @@ async def test_a_rolled_back_transaction_publishes_nothing(kafka: LocalKafka, pg
                 raise Abort
         async with sessions() as session, session.begin():
             marker = await writer.emit(session, Probe(n=2), subject="x")
-        broker = kafka_broker(kafka.bootstrap_servers)
-        await broker.start()
+        relay = OutboxRelay(sessions, outbox, kafka.bootstrap_servers)
         try:
-            assert await OutboxRelay(sessions, outbox, broker).publish_batch() == 1
+            assert await relay.publish_batch() == 1
         finally:
-            await broker.stop()
+            await relay.stop()
         records = await read_topic(kafka.bootstrap_servers, topic, at_least=1)
         assert [Envelope.model_validate_json(r.value).event_id for r in records] == [marker.event_id]
         assert await count_records(kafka.bootstrap_servers, topic) == 1
@@ -75,11 +72,9 @@ async def test_events_written_while_the_broker_is_down_go_out_once_it_is_back(
     topic = f"test.outbox.{unique}"
     await create_topics(own_kafka.bootstrap_servers, topic)
     Probe = probe_on(topic)
-    broker = kafka_broker(own_kafka.bootstrap_servers)
     try:
         async with database(pg_database) as sessions:
-            await broker.start()
-            relay = OutboxRelay(sessions, outbox, broker, poll_seconds=0.05, max_backoff_seconds=0.5,
+            relay = OutboxRelay(sessions, outbox, own_kafka.bootstrap_servers, poll_seconds=0.05, max_backoff_seconds=0.5,
                                 publish_timeout_seconds=3)
             relay.start()
             await asyncio.to_thread(own_kafka.stop)
@@ -102,7 +97,6 @@ async def test_events_written_while_the_broker_is_down_go_out_once_it_is_back(
             records = await read_topic(own_kafka.bootstrap_servers, topic, at_least=3)
             assert {Envelope.model_validate_json(r.value).event_id for r in records} == {e.event_id for e in sent}
     finally:
-        await broker.stop()
         await asyncio.to_thread(own_kafka.stop)
 
 
@@ -121,10 +115,7 @@ async def test_two_relays_on_one_outbox_publish_each_event_once_in_order(
         for n in range(300):
             async with sessions() as session, session.begin():
                 await writer.emit(session, Probe(n=n), subject="198609262015051001")
-        brokers = [kafka_broker(kafka.bootstrap_servers) for _ in range(2)]
-        for broker in brokers:
-            await broker.start()
-        relays = [OutboxRelay(sessions, outbox, broker, batch_size=20, poll_seconds=0.01) for broker in brokers]
+        relays = [OutboxRelay(sessions, outbox, kafka.bootstrap_servers, batch_size=20, poll_seconds=0.01) for _ in range(2)]
         try:
             for relay in relays:  # two service instances polling the same outbox at once
                 relay.start()
@@ -132,7 +123,5 @@ async def test_two_relays_on_one_outbox_publish_each_event_once_in_order(
         finally:
             for relay in relays:
                 await relay.stop()
-            for broker in brokers:
-                await broker.stop()
         records = await read_topic(kafka.bootstrap_servers, topic, at_least=300)
         assert [Envelope.model_validate_json(r.value).data["n"] for r in records] == list(range(300))
