@@ -70,8 +70,23 @@ class TokenVerifier:
         else:
             self._key = settings.jwt_secret
             self._algorithms = ["HS256"]
+        self._cache: dict[str, tuple[Principal, float]] = {}
+
+    CACHE_SIZE = 10_000
 
     def verify(self, token: str) -> Principal:
+        """The token's principal; a token already verified is answered from a bounded cache until it expires
+        (the signature check is the most expensive step of a small read)."""
+        cached = self._cache.get(token)
+        if cached is not None and cached[1] > time.time():
+            return cached[0]
+        principal, expires = self._verify(token)
+        if len(self._cache) >= self.CACHE_SIZE:
+            self._cache.clear()
+        self._cache[token] = (principal, expires)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._key
             algorithms = ["RS256", "ES256"] if self._jwks else self._algorithms
@@ -80,7 +95,8 @@ class TokenVerifier:
             roles = frozenset(Role(role) for role in claims.get("roles", []))
         except (jwt.PyJWTError, ValueError) as exc:
             raise Problem(401, "Invalid token", f"The bearer token was rejected: {exc}") from exc
-        return Principal(subject=claims["sub"], roles=roles, agency_id=claims.get("agency_id"), nip=claims.get("nip"))
+        return (Principal(subject=claims["sub"], roles=roles, agency_id=claims.get("agency_id"), nip=claims.get("nip")),
+                float(claims["exp"]))
 
 
 def mint_token(

@@ -51,6 +51,14 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for requests that only read: on PostgreSQL in autocommit, so a single SELECT is one round
+    trip (no BEGIN and ROLLBACK around it); on SQLite the ordinary sessions (reads there never block)."""
+    if engine.dialect.name != "postgresql":
+        return session_factory(engine)
+    return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+
+
 def insert_for(session: AsyncSession, table: Any) -> Any:
     """An INSERT in the session's dialect, so `on_conflict_do_nothing` works on PostgreSQL and SQLite alike."""
     return (postgresql if is_postgres(session) else sqlite).insert(table)

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.auth import Role, TokenVerifier, require_roles, roles_note
 from shared.consumer import EventConsumer, Handler, RetryPolicy, Routes
-from shared.db import create_engine, session_factory
+from shared.db import create_engine, read_session_factory, session_factory
 from shared.errors import Problem, install_problem_handlers
 from shared.events import EventData
 from shared.imports import ImportKind
@@ -51,6 +51,7 @@ class Runtime:
     settings: ServiceSettings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    read_sessions: async_sessionmaker[AsyncSession]  # single reads: no BEGIN/ROLLBACK round trips on PostgreSQL
     broker: KafkaBroker
     outbox: Outbox
     relay: OutboxRelay
@@ -97,6 +98,7 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
         settings=settings,
         engine=engine,
         sessions=sessions,
+        read_sessions=read_session_factory(engine),
         broker=broker,
         outbox=Outbox(outbox_table, source=definition.name),
         relay=OutboxRelay(sessions, outbox_table, settings.kafka_bootstrap_servers, client_id=f"talenta-{definition.name}-relay",
@@ -152,7 +154,8 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
         app.include_router(router)
     if definition.imports:
         app.include_router(imports_router())
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls="health,ready,metrics")
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls="health,ready,metrics",
+                                       exclude_spans=["receive", "send"])  # one server span per request, not three
     return app
 
 
@@ -242,7 +245,13 @@ def _runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.runtime.read_sessions() as session:
+        yield session
+
+
 SessionDep = Annotated[AsyncSession, Depends(_session)]
+ReadSessionDep = Annotated[AsyncSession, Depends(_read_session)]  # for endpoints that only read
 RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 
-__all__ = ["Problem", "Runtime", "RuntimeDep", "ServiceDefinition", "SessionDep", "create_service_app"]
+__all__ = ["Problem", "ReadSessionDep", "Runtime", "RuntimeDep", "ServiceDefinition", "SessionDep", "create_service_app"]

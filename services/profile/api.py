@@ -25,7 +25,7 @@ from shared.auth import Principal, Role, require_roles, roles_note
 from shared.errors import Problem
 from shared.idempotency import IdempotencyKey, idempotent
 from shared.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
-from shared.service_app import RuntimeDep, SessionDep
+from shared.service_app import ReadSessionDep, RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
 
@@ -87,9 +87,9 @@ async def list_profiles(
             description="ASN read their own profile; agency staff their agency's; BKN every agency. "
             + roles_note(*READ))
 async def get_profile(
-    nip: str, session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*READ))]
-) -> Profile:
-    return await service.visible_profile(session, nip, principal)
+    nip: str, session: ReadSessionDep, principal: Annotated[Principal, Depends(require_roles(*READ))]
+) -> ProfileOut:
+    return ProfileOut.model_validate(await service.visible_profile_row(session, nip, principal))
 
 
 @router.patch("/{nip}", response_model=ProfileOut, summary="Update contact data or the recorded name",

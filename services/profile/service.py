@@ -4,7 +4,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.profile import data_quality
@@ -87,12 +89,24 @@ async def register_profile(session: AsyncSession, outbox: Outbox, data: ProfileI
     return profile
 
 
+async def visible_profile_row(session: AsyncSession, nip: str, principal: Principal) -> Row[Any]:
+    """`visible_profile` for a read: the row alone (a Core SELECT, no ORM object to build)."""
+    profiles = Profile.__table__
+    row = (await (await session.connection()).execute(select(profiles).where(profiles.c.nip == nip))).one_or_none()
+    _ensure_visible(nip, row.agency_id if row else None, principal)
+    return row  # type: ignore[return-value]
+
+
 async def visible_profile(session: AsyncSession, nip: str, principal: Principal) -> Profile:
     """The profile, if the caller may see it (themselves, their agency, or BKN); else 404, revealing nothing."""
     profile = await session.get(Profile, nip)
-    if profile is None or not principal.can_see_person(nip, profile.agency_id):
+    _ensure_visible(nip, profile.agency_id if profile else None, principal)
+    return profile  # type: ignore[return-value]
+
+
+def _ensure_visible(nip: str, agency_id: str | None, principal: Principal) -> None:
+    if agency_id is None or not principal.can_see_person(nip, agency_id):
         raise Problem(404, "Not found", f"No profile with NIP {nip} that you may see.")
-    return profile
 
 
 async def _check_unit(session: AsyncSession, unit_id: str | None, agency_id: str) -> None:

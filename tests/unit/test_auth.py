@@ -67,3 +67,20 @@ def test_production_tokens_verify_against_a_configured_public_key() -> None:
     with pytest.raises(Problem) as caught:
         verifier.verify(mint_token(subject="u9", roles=["bkn"]))
     assert caught.value.status == 401
+
+
+def test_a_verified_token_is_remembered_only_until_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    verifier = TokenVerifier(ServiceSettings())
+    token = mint_token(subject="hr-1", roles=["hr_admin"], agency_id="kab-a", ttl_seconds=60)
+    first = verifier.verify(token)
+    assert verifier.verify(token) is first  # answered from the cache
+    later = time.time() + 120  # past the token's exp: the cache must not answer, the token is checked again
+
+    def expired(*args: object, **kwargs: object) -> None:
+        raise jwt.ExpiredSignatureError("Signature has expired")
+
+    monkeypatch.setattr(time, "time", lambda: later)
+    monkeypatch.setattr(jwt, "decode", expired)  # what PyJWT says at that time (it reads its own clock)
+    with pytest.raises(Problem) as rejected:
+        verifier.verify(token)
+    assert rejected.value.status == 401
