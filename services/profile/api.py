@@ -5,7 +5,7 @@ from fastapi.responses import JSONResponse
 
 from sqlalchemy import select
 
-from services.profile.domain import PositionType
+from services.profile.domain import EmploymentStatus, PositionType
 from services.profile import service
 from services.profile.models import PortfolioItem, PositionHeld, Profile, RankHeld
 from services.profile.portfolio import PortfolioEntry, Training, training_hours_by_year
@@ -58,7 +58,7 @@ async def create_profile(
 async def list_profiles(
     session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*LIST))],
     agency_id: str | None = None, unit_id: str | None = None, position_type: PositionType | None = None,
-    golongan: str | None = None,
+    golongan: str | None = None, employment_status: EmploymentStatus | None = None,
     data_quality_below: Annotated[float | None, Query(ge=0, le=100, description="only ASN whose index is below")] = None,
     cursor: CursorQuery = None, limit: LimitQuery = 50,
 ) -> Page[ProfileOut]:
@@ -69,7 +69,8 @@ async def list_profiles(
         agency_id = principal.agency_id
     query = select(Profile)
     for column, value in ((Profile.agency_id, agency_id), (Profile.unit_id, unit_id),
-                          (Profile.position_type, position_type), (Profile.golongan, golongan)):
+                          (Profile.position_type, position_type), (Profile.golongan, golongan),
+                          (Profile.employment_status, employment_status)):
         if value is not None:
             query = query.where(column == value)
     if data_quality_below is not None:

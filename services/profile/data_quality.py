@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 from datetime import date, datetime, timedelta
 
-from services.profile.domain import GOLONGAN
+from services.profile.domain import golongan_fits
 from shared.nip import InvalidNip, nip_disagreements, parse_nip
 
 POLICY_VERSION = "dq-default-2"
@@ -28,6 +28,7 @@ class ProfileFacts(NamedTuple):  # NamedTuples: cheap to build, a bulk import ma
     unit_id: str | None
     position_type: str | None
     golongan: str | None
+    employment_status: str = "pns"
     positions_start: Sequence[date] = ()
     ranks_tmt: Sequence[date] = ()
     portfolio_kinds: frozenset[str] = frozenset()
@@ -71,8 +72,9 @@ def checks(facts: ProfileFacts, *, now: datetime) -> list[Check]:
         Check("accuracy", "nip_valid", nip is not None, "the NIP is not a valid NIP"),
         Check("accuracy", "email_valid", facts.email is None or bool(EMAIL.match(facts.email)),
               "the email address is not valid"),
-        Check("accuracy", "golongan_valid", facts.golongan is None or facts.golongan in GOLONGAN,
-              "the golongan is not one of I/a–IV/e"),
+        Check("accuracy", "golongan_valid",
+              facts.golongan is None or golongan_fits(facts.golongan, facts.employment_status),
+              "the golongan does not exist for this employment status (PNS: I/a–IV/e, PPPK: I–XVII)"),
         Check("consistency", "nip_matches_birth_date_and_sex", not disagreements,
               "; ".join(disagreements) or "birth date and sex agree with the NIP"),
         Check("consistency", "first_position_after_tmt_cpns",

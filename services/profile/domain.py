@@ -12,6 +12,20 @@ GOLONGAN = (
     "IV/a", "IV/b", "IV/c", "IV/d", "IV/e",
 )
 
+# PPPK (contract civil servants) are graded I–XVII instead (Perpres 98/2020).
+PPPK_GOLONGAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV",
+                 "XVI", "XVII")
+
+
+class EmploymentStatus(StrEnum):
+    PNS = "pns"  # civil servant
+    PPPK = "pppk"  # government employee with a work agreement
+
+
+def golongan_fits(golongan: str, status: str) -> bool:
+    """PNS hold I/a–IV/e; PPPK hold I–XVII."""
+    return golongan in (PPPK_GOLONGAN if status == EmploymentStatus.PPPK else GOLONGAN)
+
 
 class PositionType(StrEnum):
     JPT_UTAMA = "jpt_utama"

@@ -27,7 +27,7 @@ from shared.events.schemas import PortfolioChanged, ProfileRegistered
 from shared.imports import ImportContext, RowOutcome, SourceRow, rejected, validation_errors
 from shared.outbox import Outbox
 
-COMPARED = ("agency_id", "unit_id", "name", "sex", "birth_date", "email", "position_type", "position_code",
+COMPARED = ("agency_id", "unit_id", "name", "sex", "birth_date", "email", "employment_status", "position_type", "position_code",
             "position_title", "golongan")
 
 
@@ -103,7 +103,7 @@ class ProfileImport:
                 quality = data_quality.assess(data_quality.ProfileFacts(
                     nip=data.nip, name=data.name, sex=data.sex, birth_date=data.birth_date, email=data.email,
                     unit_id=data.unit_id, position_type=data.position_type, golongan=data.golongan,
-                    positions_start=[data.position_start] if data.position_start else [],
+                    employment_status=data.employment_status, positions_start=[data.position_start] if data.position_start else [],
                     ranks_tmt=[data.golongan_tmt] if data.golongan_tmt else [], last_updated=now), now=now)
                 profiles.append({**values, "data_quality": quality.score, "data_quality_failed": failed_checks(quality),
                                  "created_at": now, "updated_at": now})

@@ -24,6 +24,7 @@ class Profile(Base):
     sex: Mapped[str] = mapped_column(String(6))
     birth_date: Mapped[date]
     email: Mapped[str | None] = mapped_column(String(254))
+    employment_status: Mapped[str] = mapped_column(String(4), default="pns", server_default="pns")
     position_type: Mapped[str | None] = mapped_column(String(40))
     position_code: Mapped[str | None] = mapped_column(String(64))
     position_title: Mapped[str | None] = mapped_column(String(200))

@@ -5,17 +5,19 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from services.profile.domain import GOLONGAN, AgencyKind, PositionType, TimeZone
+from services.profile.domain import GOLONGAN, PPPK_GOLONGAN, AgencyKind, EmploymentStatus, PositionType, TimeZone, golongan_fits
 from shared.nip import InvalidNip, nip_disagreements, parse_nip
 
 
 def _known_golongan(value: str) -> str:
-    if value not in GOLONGAN:
-        raise ValueError(f"unknown golongan {value!r}; expected one of {', '.join(GOLONGAN)}")
+    if value not in GOLONGAN and value not in PPPK_GOLONGAN:
+        raise ValueError(f"unknown golongan {value!r}; expected one of {', '.join(GOLONGAN)} (PNS) "
+                         f"or {', '.join(PPPK_GOLONGAN)} (PPPK)")
     return value
 
 
-Golongan = Annotated[str, AfterValidator(_known_golongan), Field(description="one of " + ", ".join(GOLONGAN))]
+Golongan = Annotated[str, AfterValidator(_known_golongan),
+                     Field(description="PNS: one of " + ", ".join(GOLONGAN) + "; PPPK: I–XVII")]
 
 
 class ProfileIn(BaseModel):
@@ -28,6 +30,7 @@ class ProfileIn(BaseModel):
     sex: Literal["male", "female"]
     birth_date: date
     email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    employment_status: EmploymentStatus = EmploymentStatus.PNS
     position_type: PositionType | None = None
     golongan: Golongan | None = None
 
@@ -46,6 +49,8 @@ class ProfileIn(BaseModel):
         disagreements = nip_disagreements(nip, birth_date=self.birth_date, sex=self.sex)
         if disagreements:
             raise ValueError("; ".join(disagreements))
+        if self.golongan is not None and not golongan_fits(self.golongan, self.employment_status):
+            raise ValueError(f"golongan {self.golongan} is not a {self.employment_status.upper()} golongan")
         return self
 
 
@@ -59,6 +64,7 @@ class ProfileOut(BaseModel):
     sex: str
     birth_date: date
     email: str | None
+    employment_status: str
     position_type: str | None
     position_code: str | None = None
     position_title: str | None = None

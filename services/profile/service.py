@@ -10,7 +10,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.profile import data_quality
-from services.profile.domain import current_entry
+from services.profile.domain import current_entry, golongan_fits
 from services.profile.models import Agency, PortfolioItem, PositionHeld, Profile, RankHeld, Unit
 from services.profile.portfolio import HR_ONLY_KINDS, PortfolioEntry, Training, training_hours_by_year
 from services.profile.schemas import AgencyIn, PositionIn, ProfileIn, ProfilePatch, RankIn, UnitIn
@@ -19,7 +19,7 @@ from shared.errors import Problem, field_error
 from shared.events.schemas import DataQualityChanged, PortfolioChanged, ProfileRegistered, ProfileUpdated
 from shared.outbox import Outbox
 
-SNAPSHOT_FIELDS = ("nip", "agency_id", "unit_id", "name", "sex", "birth_date", "email", "position_type",
+SNAPSHOT_FIELDS = ("nip", "agency_id", "unit_id", "name", "sex", "birth_date", "email", "employment_status", "position_type",
                    "position_code", "position_title", "golongan")
 
 
@@ -49,7 +49,7 @@ async def refresh_data_quality(session: AsyncSession, outbox: Outbox, profiles: 
         quality = data_quality.assess(data_quality.ProfileFacts(
             nip=profile.nip, name=profile.name, sex=profile.sex, birth_date=profile.birth_date, email=profile.email,
             unit_id=profile.unit_id, position_type=profile.position_type, golongan=profile.golongan,
-            positions_start=starts[profile.nip], ranks_tmt=tmts[profile.nip],
+            employment_status=profile.employment_status, positions_start=starts[profile.nip], ranks_tmt=tmts[profile.nip],
             portfolio_kinds=frozenset(kinds[profile.nip]), last_updated=now,
         ), now=now)
         previous = profile.data_quality
@@ -140,6 +140,8 @@ async def record_rank(session: AsyncSession, outbox: Outbox, nip: str, data: Ran
     """Add a rank to the ASN's history; the one in force today becomes their current golongan."""
     async with session.begin():
         profile = await visible_profile(session, nip, principal)
+        if not golongan_fits(data.golongan, profile.employment_status):
+            raise field_error("golongan", f"{data.golongan} is not a {profile.employment_status.upper()} golongan")
         held = RankHeld(nip=nip, recorded_by=principal.subject, **data.model_dump())
         session.add(held)
         await session.flush()

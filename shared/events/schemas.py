@@ -25,6 +25,7 @@ class ProfileSnapshot(EventData):
     sex: Literal["male", "female"]
     birth_date: date
     email: str | None = None
+    employment_status: Literal["pns", "pppk"] = "pns"
     position_type: str | None = None
     position_code: str | None = None
     position_title: str | None = None

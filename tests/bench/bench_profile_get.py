@@ -23,12 +23,7 @@ from deploy.local.kafka import LocalKafka, free_port
 from deploy.local.postgres import LocalPostgres
 from deploy.local.run import ServiceProcess
 from shared.auth import mint_token
-
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (contention on a shared machine does not inflate it)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
+from tests.bench.procstat import process_cpu_seconds
 
 LUA = """
 local nips = {}

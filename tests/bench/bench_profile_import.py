@@ -30,6 +30,7 @@ from deploy.local.run import ServiceProcess
 from shared.auth import mint_token
 from shared.events.topics import PROFILE_EVENTS
 from shared.imports.cli import follow, upload
+from tests.bench.procstat import peak_rss_mb, process_cpu_seconds
 
 AGENCY = "kab-bench"
 HEADER = "nip,agency_id,unit_id,name,sex,birth_date,email,position_type,position_title,position_code,position_start,golongan,golongan_tmt\n"
@@ -46,13 +47,6 @@ def write_csv(path: Path, rows: int) -> None:
             extra = (f"pelaksana,Analis SDM Aparatur,{AGENCY}.analis-sdm,2015-01-02,III/a,2011-04-01" if i % 2 else ",,,,,")
             file.write(f"{nip},{AGENCY},{AGENCY}-bkpsdm,ASN {i},{'male' if sex == 1 else 'female'},{birth:%Y-%m-%d},"
                        f"asn{i}@bench.go.id,{extra}\n")
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 async def copy_baseline(dsn: str, path: Path) -> float:
@@ -116,13 +110,14 @@ def run(sizes: list[int]) -> None:
                         http.post(f"/v1/agencies/{AGENCY}/units", headers=hr,
                                   json={"id": f"{AGENCY}-bkpsdm", "name": "BKPSDM"}).raise_for_status()
                         http.headers.update(hr)
-                        started = time.perf_counter()
+                        started, cpu_before = time.perf_counter(), process_cpu_seconds(service.process.pid)
                         job = follow(http, upload(http, "profiles", csv_path), poll_seconds=1.0)
                         job_seconds = time.perf_counter() - started
                     expected = events_before + 2 * job["accepted"]
                     while asyncio.run(events_on_topic(kafka.bootstrap_servers)) < expected:
                         time.sleep(0.5)  # polling Kafka's end offsets until every event is out
                     all_seconds = time.perf_counter() - started
+                    cpu = process_cpu_seconds(service.process.pid) - cpu_before
                     rss = peak_rss_mb(service.process.pid)
                 finally:
                     service.stop()
@@ -133,7 +128,8 @@ def run(sizes: list[int]) -> None:
                       f"  {rows / job_seconds:>10,.0f} rows/s ({job_seconds:.1f} s)")
                 print(f"import    + all {2 * job['accepted']:,} events published to Kafka  {rows / all_seconds:>10,.0f} rows/s"
                       f" ({all_seconds:.1f} s)")
-                print(f"service   peak RSS {rss:.0f} MB (after start-up {rss_idle:.0f} MB)")
+                print(f"service   peak RSS {rss:.0f} MB (after start-up {rss_idle:.0f} MB); "
+                      f"CPU {1e6 * cpu / rows:.0f} µs per row (import, outbox, relay)")
                 spans = root / "spans.jsonl"
                 if spans.exists():
                     print(f"traces    {sum(1 for _ in spans.open()):,} spans recorded")

@@ -105,6 +105,15 @@ async def test_profile_api(kafka: LocalKafka, tmp_path: Path, unique: str) -> No
         assert "birth_date" in body["detail"]
         assert_problem(await http.post("/v1/profiles", json={**PROFILE, "golongan": "V/a"}, headers=HR_A),
                        422, "golongan")
+        body = assert_problem(await http.post("/v1/profiles", json={**PROFILE, "golongan": "IX"}, headers=HR_A), 422)
+        assert "golongan IX is not a PNS golongan" in body["detail"]  # a PPPK grade on a PNS
+        pppk_nip = fresh_nip()
+        pppk = await http.post("/v1/profiles", headers=HR_A, json={
+            "nip": pppk_nip, "agency_id": "kab-a", "name": "Tenaga PPPK", "employment_status": "pppk", "golongan": "IX",
+            "sex": "male" if pppk_nip[14] == "1" else "female", "birth_date": f"{pppk_nip[:4]}-{pppk_nip[4:6]}-{pppk_nip[6:8]}"})
+        assert pppk.status_code == 201 and pppk.json()["employment_status"] == "pppk", pppk.text
+        assert_problem(await http.post(f"/v1/profiles/{pppk_nip}/ranks", headers=HR_A,
+                                       json={"golongan": "III/a", "tmt": "2024-01-01"}), 422, "golongan")
 
         created = await http.post("/v1/profiles", json=PROFILE, headers=HR_A)
         assert created.status_code == 201, created.text

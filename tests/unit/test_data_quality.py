@@ -34,6 +34,8 @@ def test_complete_current_consistent_data_scores_100() -> None:
         ({"nip": "19860926201505100"}, "accuracy", "nip_valid"),
         ({"email": "budi-at-kab-a"}, "accuracy", "email_valid"),
         ({"golongan": "V/a"}, "accuracy", "golongan_valid"),
+        ({"golongan": "IX"}, "accuracy", "golongan_valid"),  # a PPPK grade, on a PNS
+        ({"employment_status": "pppk"}, "accuracy", "golongan_valid"),  # a PNS golongan, on a PPPK
         ({"birth_date": date(1986, 9, 27)}, "consistency", "nip_matches_birth_date_and_sex"),
         ({"sex": "female"}, "consistency", "nip_matches_birth_date_and_sex"),
         ({"positions_start": [date(2014, 1, 1)]}, "consistency", "first_position_after_tmt_cpns"),

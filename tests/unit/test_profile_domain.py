@@ -1,6 +1,8 @@
 from datetime import date
 
-from services.profile.domain import current_entry
+import pytest
+
+from services.profile.domain import current_entry, golongan_fits
 
 TODAY = date(2026, 11, 29)
 
@@ -21,3 +23,11 @@ def test_only_future_entries_means_none_in_force() -> None:
 
 def test_an_entry_effective_today_is_in_force() -> None:
     assert current_entry([(TODAY, 1, "today")], today=TODAY) == "today"
+
+
+@pytest.mark.parametrize(("golongan", "status", "fits"), [
+    ("I/a", "pns", True), ("IV/e", "pns", True), ("I", "pns", False), ("XVII", "pns", False),
+    ("I", "pppk", True), ("XVII", "pppk", True), ("XVIII", "pppk", False), ("III/a", "pppk", False),
+])
+def test_pns_hold_i_a_to_iv_e_and_pppk_i_to_xvii(golongan: str, status: str, fits: bool) -> None:
+    assert golongan_fits(golongan, status) is fits
