@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -46,6 +46,12 @@ log = logging.getLogger(__name__)
 Subscriptions = Mapping[str, Mapping[str, Handler] | Routes]
 
 
+class Worker(Protocol):
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 @dataclass
 class Runtime:
     settings: ServiceSettings
@@ -59,6 +65,7 @@ class Runtime:
     metrics: ServiceMetrics
     idempotency_table: Table
     imports: ImportRunner | None = None
+    workers: Sequence[Worker] = ()
 
 
 @dataclass
@@ -74,6 +81,8 @@ class ServiceDefinition:
     gauges: Sequence[BusinessGauge] = ()
     # bulk imports offered (POST /v1/imports/{kind}); the metadata then holds shared.imports.tables too
     imports: Callable[[Runtime], Sequence[ImportKind]] | None = None
+    # background work of the service's own (periodic sweeps, say), started and stopped with it
+    workers: Callable[[Runtime], Sequence[Worker]] = field(default=lambda runtime: ())
 
 
 def create_service_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
@@ -119,6 +128,7 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
             sessions, definition.metadata.tables["import_jobs"], definition.metadata.tables["import_row_errors"],
             {kind.name: kind for kind in definition.imports(runtime)}, settings.data_dir / "imports" / definition.name,
             chunk_rows=settings.import_chunk_rows)
+    runtime.workers = definition.workers(runtime)
     for topic, routes in definition.subscriptions(runtime).items():
         if isinstance(routes, Routes):
             runtime.consumer.subscribe(topic, routes.handlers, batch_handlers=routes.batch_handlers)
@@ -134,10 +144,14 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
         runtime.relay.start()
         if runtime.imports:
             runtime.imports.start()
+        for worker in runtime.workers:
+            worker.start()
         log.info("%s ready", definition.name)
         try:
             yield
         finally:
+            for worker in runtime.workers:
+                await worker.stop()
             if runtime.imports:
                 await runtime.imports.stop()
             await runtime.relay.stop()

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.profile import agencies_api, api, models
 from services.profile.imports import PortfolioImport, ProfileImport
 from services.profile.settings import ProfileSettings
+from services.profile.timeliness import TimelinessSweep
 from shared.events.schemas import DataQualityChanged, PortfolioChanged, ProfileRegistered, ProfileUpdated
 from shared.service_app import ServiceDefinition, create_service_app
 
@@ -19,6 +20,8 @@ DEFINITION = ServiceDefinition(
     routers=[agencies_api.router, api.router],
     publishes=[ProfileRegistered, ProfileUpdated, PortfolioChanged, DataQualityChanged],
     imports=lambda runtime: [ProfileImport(runtime.outbox), PortfolioImport(runtime.outbox)],
+    workers=lambda runtime: [TimelinessSweep(runtime.sessions, runtime.outbox,
+                                             interval_seconds=runtime.settings.data_quality_sweep_seconds)],
 )
 
 

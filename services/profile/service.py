@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from services.profile import data_quality
 from services.profile.domain import current_entry, golongan_fits
@@ -31,10 +32,12 @@ async def _refresh_data_quality(session: AsyncSession, outbox: Outbox, profile: 
     await refresh_data_quality(session, outbox, [profile])
 
 
-async def refresh_data_quality(session: AsyncSession, outbox: Outbox, profiles: Sequence[Profile]) -> None:
+async def refresh_data_quality(session: AsyncSession, outbox: Outbox, profiles: Sequence[Profile], *,
+                               changed: bool = True, now: datetime | None = None) -> None:
     """Recompute the index after a change, in the change's transaction; publish it where it moved.
-    Set-based: three queries whatever the number of profiles."""
-    now = datetime.now(UTC)
+    Set-based: three queries whatever the number of profiles. With `changed=False` (the periodic
+    timeliness sweep) nothing of the profile changed: its last update stays what it was."""
+    now = now or datetime.now(UTC)
     nips = [profile.nip for profile in profiles]
     starts, tmts, kinds = defaultdict(list), defaultdict(list), defaultdict(set)
     for nip, start in await session.execute(select(PositionHeld.nip, PositionHeld.start_date).where(PositionHeld.nip.in_(nips))):
@@ -50,10 +53,12 @@ async def refresh_data_quality(session: AsyncSession, outbox: Outbox, profiles: 
             nip=profile.nip, name=profile.name, sex=profile.sex, birth_date=profile.birth_date, email=profile.email,
             unit_id=profile.unit_id, position_type=profile.position_type, golongan=profile.golongan,
             employment_status=profile.employment_status, positions_start=starts[profile.nip], ranks_tmt=tmts[profile.nip],
-            portfolio_kinds=frozenset(kinds[profile.nip]), last_updated=now,
+            portfolio_kinds=frozenset(kinds[profile.nip]), last_updated=now if changed else profile.updated_at,
         ), now=now)
         previous = profile.data_quality
         profile.data_quality, profile.data_quality_failed = quality.score, failed_checks(quality)
+        if not changed:
+            flag_modified(profile, "updated_at")  # written as it was, so the column's onupdate does not fire
         if previous != quality.score:
             events.append((quality_changed(profile.nip, profile.agency_id, profile.unit_id, quality, previous),
                            profile.nip))

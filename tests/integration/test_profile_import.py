@@ -4,6 +4,7 @@ valid rows committed beside the rejected ones, the same file twice creating noth
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +168,36 @@ async def test_a_portfolio_import_records_new_rows_once_and_recomputes_data_qual
         assert not {"education", "training"} & {c["check"] for c in after["failed_checks"]}
         again = await _upload(http, "portfolio", body, hr, "application/x-ndjson")
         assert (again["accepted"], again["unchanged"], again["rejected"]) == (0, 3, 3)
+
+
+async def test_a_profile_not_updated_for_12_months_loses_timeliness_without_any_edit(
+    kafka: LocalKafka, pg_database: str, tmp_path: Path, unique: str
+) -> None:
+    agency = f"kab-{unique}"
+    hr = bearer(subject=f"hr-{agency}", roles=["hr_admin"], agency_id=agency)
+    nip = fresh_nip()
+    profile = {"nip": nip, "agency_id": agency, "name": "Rina", "sex": "male" if nip[14] == "1" else "female",
+               "birth_date": f"{nip[:4]}-{nip[4:6]}-{nip[6:8]}", "email": "rina@example.go.id"}
+    async with running(profile_app, _settings(kafka, pg_database, tmp_path, unique)) as (http, runtime):
+        await _agency(http, agency)
+        created = (await http.post("/v1/profiles", json=profile, headers=hr)).json()
+        fresh = (await http.get(f"/v1/profiles/{nip}/data-quality", headers=hr)).json()
+        assert "updated_within_12_months" not in {c["check"] for c in fresh["failed_checks"]}
+        sweep = runtime.workers[0]
+        outbox = runtime.outbox.table
+
+        async def events_of(nip: str) -> list[str]:
+            async with runtime.sessions() as session:
+                return list((await session.scalars(select(outbox.c.event_type).where(outbox.c.key == nip)
+                                                   .order_by(outbox.c.id))).all())
+
+        before = await events_of(nip)
+        a_year_on = datetime.now(UTC) + timedelta(days=400)
+        assert await sweep.sweep(a_year_on) >= 1
+        stale = (await http.get(f"/v1/profiles/{nip}/data-quality", headers=hr)).json()
+        assert "updated_within_12_months" in {c["check"] for c in stale["failed_checks"]}
+        assert stale["score"] < fresh["score"]
+        assert await events_of(nip) == [*before, "data_quality.changed"]
+        after = (await http.get(f"/v1/profiles/{nip}", headers=hr)).json()
+        assert after["updated_at"] == created["updated_at"]  # rescoring is not an update of the profile
+        assert await sweep.sweep(a_year_on) == 0  # already swept: nothing to look at again
