@@ -502,3 +502,42 @@ async def test_health_ready_and_asyncapi(kafka: LocalKafka, tmp_path: Path, uniq
         channels = " ".join(spec["channels"])
         assert "talenta.assessment.events" in channels and "talenta.talent.events" in channels
         assert "/v1/talents/{nip}" in (await http.get("/openapi.json")).json()["paths"]
+
+
+async def test_no_profile_endpoint_lets_another_agency_or_another_asn_read_or_change_a_profile(
+    kafka: LocalKafka, tmp_path: Path, unique: str
+) -> None:
+    """Every route of the profile service, called about agency A's ASN by people who may not see them."""
+    routes: list[tuple[str, str, dict[str, Any] | None]] = [
+        ("GET", f"/v1/profiles/{NIP_A}", None),
+        ("PATCH", f"/v1/profiles/{NIP_A}", {"email": "hijack@example.go.id"}),
+        ("GET", f"/v1/profiles/{NIP_A}/positions", None),
+        ("POST", f"/v1/profiles/{NIP_A}/positions",
+         {"position_type": "pengawas", "title": "Kepala Seksi", "start_date": "2024-01-01"}),
+        ("GET", f"/v1/profiles/{NIP_A}/ranks", None),
+        ("POST", f"/v1/profiles/{NIP_A}/ranks", {"golongan": "III/b", "tmt": "2024-01-01"}),
+        ("GET", f"/v1/profiles/{NIP_A}/portfolio", None),
+        ("POST", f"/v1/profiles/{NIP_A}/portfolio", {"kind": "award", "name": "Satyalancana", "year": 2020}),
+        ("GET", f"/v1/profiles/{NIP_A}/data-quality", None),
+        ("GET", "/v1/profiles?agency_id=kab-a", None),
+    ]
+    agency_routes: list[tuple[str, str, dict[str, Any] | None]] = [  # about the agency, not about one person
+        ("GET", "/v1/agencies/kab-a/data-quality", None),
+        ("GET", "/v1/agencies/kab-a/units", None),
+        ("POST", "/v1/agencies/kab-a/units", {"id": f"unit-{unique}", "name": "Intruder"}),
+    ]
+    outsiders = {"HR of agency B": HR_B, "another ASN of agency A": ASN_A2,
+                 "committee of agency B": bearer(subject="tk-b", roles=["talent_committee"], agency_id="kab-b")}
+    async with running(profile_app, _settings(ProfileSettings, kafka, tmp_path, unique)) as (http, _):
+        await _agencies(http)
+        assert (await http.post("/v1/profiles", json=PROFILE, headers=HR_A)).status_code == 201
+        readable = [path for method, path, _ in routes + agency_routes if method == "GET"]
+        before = {path: (await http.get(path, headers=HR_A)).json() for path in readable}
+        for who, headers in outsiders.items():
+            for method, path, body in routes + (agency_routes if "agency B" in who else []):
+                response = await http.request(method, path, json=body, headers=headers)
+                assert response.status_code in (403, 404), f"{who}: {method} {path} → {response.status_code}"
+                assert "Budi" not in response.text and NIP_A not in response.json().get("detail", "").replace(
+                    f"NIP {NIP_A}", ""), f"{who}: {method} {path} leaks"
+        after = {path: (await http.get(path, headers=HR_A)).json() for path in readable}
+        assert after == before  # nothing was changed by anyone of them
