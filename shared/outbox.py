@@ -17,6 +17,7 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation
 from sqlalchemy import Row, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.background import BackgroundLoop
 from shared.db import bulk_insert, is_postgres
 from shared.events import Envelope, EventData
 from shared.metrics import ServiceMetrics
@@ -66,7 +67,7 @@ class Outbox:
         return envelopes
 
 
-class OutboxRelay:
+class OutboxRelay(BackgroundLoop):
     """Publishes pending outbox rows in id order, marks them published, and retries until it can.
 
     On PostgreSQL several service instances may run a relay: a transaction-scoped advisory lock lets
@@ -102,17 +103,12 @@ class OutboxRelay:
         self._publish_timeout = publish_timeout_seconds
         self._metrics = metrics
         self._lock_key = zlib.crc32(f"outbox:{table.fullname}".encode())
-        self._task: asyncio.Task[None] | None = None
         self._claimed: list[int] = []
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+    task_name = "outbox-relay"
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await super().stop()
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None

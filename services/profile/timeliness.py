@@ -14,27 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.profile.data_quality import STALE_AFTER
 from services.profile.models import Profile
 from services.profile.service import refresh_data_quality
+from shared.background import BackgroundLoop
 from shared.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
 
-class TimelinessSweep:
+class TimelinessSweep(BackgroundLoop):
+    task_name = "data-quality-timeliness"
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession], outbox: Outbox, *, interval_seconds: float,
                  page_size: int = 500) -> None:
         self._sessions, self._outbox = sessions, outbox
         self._interval, self._page_size = interval_seconds, page_size
         self._swept_until: datetime | None = None  # profiles last updated before this were looked at
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="data-quality-timeliness")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
 
     async def _run(self) -> None:
         while True:

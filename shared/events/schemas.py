@@ -211,8 +211,7 @@ class RiskSignaled(EventData):
 # --- notification (talenta.notification.events, keyed by the recipient) ----------------------------
 
 
-class NotificationDelivered(EventData):
-    event_type = "notification.delivered"
+class _NotificationOutcome(EventData):
     topic = topics.NOTIFICATION_EVENTS
 
     notification_id: str
@@ -222,20 +221,17 @@ class NotificationDelivered(EventData):
     channel: Literal["inbox", "email", "webhook"]
     agency_id: str | None = None
     attempts: int
+
+
+class NotificationDelivered(_NotificationOutcome):
+    event_type = "notification.delivered"
+
     delivered_at: datetime
 
 
-class NotificationFailed(EventData):
+class NotificationFailed(_NotificationOutcome):
     event_type = "notification.failed"
-    topic = topics.NOTIFICATION_EVENTS
 
-    notification_id: str
-    source_event_id: uuid.UUID
-    source_event_type: str
-    recipient: str
-    channel: Literal["inbox", "email", "webhook"]
-    agency_id: str | None = None
-    attempts: int
     reason: str
     failed_at: datetime
 

@@ -19,6 +19,7 @@ from opentelemetry import propagate, trace
 from sqlalchemy import Row, Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.background import BackgroundLoop
 from shared.consumer import INFRASTRUCTURE_ERRORS
 from shared.imports.kinds import ImportContext, ImportKind, RowOutcome, SourceRow, rejected
 from shared.imports.reader import Format, ReadRow, read_rows
@@ -36,7 +37,9 @@ class Upload:
     subject: str
 
 
-class ImportRunner:
+class ImportRunner(BackgroundLoop):
+    task_name = "import-runner"
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession], jobs: Table, errors: Table,
                  kinds: Mapping[str, ImportKind], directory: Path, *, chunk_rows: int = 1000,
                  poll_seconds: float = 5.0, retry_seconds: float = 5.0) -> None:
@@ -48,17 +51,10 @@ class ImportRunner:
         self._poll_seconds = poll_seconds
         self._retry_seconds = retry_seconds
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._directory.mkdir(parents=True, exist_ok=True)
-        self._task = asyncio.create_task(self._run(), name="import-runner")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        super().start()
 
     async def submit(self, upload: Upload, body: AsyncIterator[bytes]) -> str:
         """Spool the body to disk (never held in memory) and queue a job for it; returns the job id."""

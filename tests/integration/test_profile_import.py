@@ -52,6 +52,12 @@ async def _upload(http: httpx.AsyncClient, kind: str, body: bytes, headers: dict
     return await _finished(http, response.headers["Location"], headers)
 
 
+def _profile(nip: str, agency: str) -> dict[str, str]:
+    """A valid profile body for the NIP: birth date and sex as the NIP says."""
+    return {"nip": nip, "agency_id": agency, "name": "Rina", "sex": "male" if nip[14] == "1" else "female",
+            "birth_date": f"{nip[:4]}-{nip[4:6]}-{nip[6:8]}"}
+
+
 def _settings(kafka: LocalKafka, pg_database: str, tmp_path: Path, unique: str) -> ProfileSettings:
     return ProfileSettings(database_url=pg_database, kafka_bootstrap_servers=kafka.bootstrap_servers,
                            kafka_group_prefix=f"import-{unique}", data_dir=tmp_path, import_chunk_rows=3)
@@ -143,8 +149,7 @@ async def test_a_portfolio_import_records_new_rows_once_and_recomputes_data_qual
     agency = f"kab-{unique}"
     hr = bearer(subject=f"hr-{agency}", roles=["hr_admin"], agency_id=agency)
     nip = fresh_nip()
-    profile = {"nip": nip, "agency_id": agency, "name": "Rina", "sex": "male" if nip[14] == "1" else "female",
-               "birth_date": f"{nip[:4]}-{nip[4:6]}-{nip[6:8]}"}
+    profile = _profile(nip, agency)
     rows = [
         {"nip": nip, "kind": "training", "name": "Pelatihan Dasar", "hours": 24, "completed_on": "2025-03-01"},
         {"nip": nip, "kind": "education", "level": "S1", "major": "Hukum", "institution": "UGM", "year": 2008},
@@ -176,8 +181,7 @@ async def test_a_profile_not_updated_for_12_months_loses_timeliness_without_any_
     agency = f"kab-{unique}"
     hr = bearer(subject=f"hr-{agency}", roles=["hr_admin"], agency_id=agency)
     nip = fresh_nip()
-    profile = {"nip": nip, "agency_id": agency, "name": "Rina", "sex": "male" if nip[14] == "1" else "female",
-               "birth_date": f"{nip[:4]}-{nip[4:6]}-{nip[6:8]}", "email": "rina@example.go.id"}
+    profile = {**_profile(nip, agency), "email": "rina@example.go.id"}
     async with running(profile_app, _settings(kafka, pg_database, tmp_path, unique)) as (http, runtime):
         await _agency(http, agency)
         created = (await http.post("/v1/profiles", json=profile, headers=hr)).json()
