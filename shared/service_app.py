@@ -158,7 +158,10 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
             await broker.stop()
             await engine.dispose()
 
-    app = FastAPI(title=definition.title, description=definition.description, version="0.1.0", lifespan=lifespan)
+    # FastAPI's own (native) telemetry would add a second server span to every request beside the
+    # OpenTelemetry instrumentation below: one of them is enough.
+    app = FastAPI(title=definition.title, description=definition.description, version="0.1.0", lifespan=lifespan,
+                  telemetry={"tracing": False, "metrics": False, "logs": False})
     app.state.runtime = runtime
     app.state.verifier = TokenVerifier(settings)
     install_problem_handlers(app)
