@@ -1,49 +1,172 @@
-"""Notification use cases: keep recipients current; turn events into inbox messages, once each."""
+"""Notification use cases: turn events into notifications — exactly one per (source event, recipient,
+channel) — set-wise for a batch of events. The in-app inbox is written here (delivered at once); email
+and webhook deliveries are written `pending` for the delivery worker."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from opentelemetry import propagate
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notification import templates
-from services.notification.models import InboxMessage, Recipient
+from services.notification import recipients, reminders, templates
+from services.notification.domain import CATEGORIES, Channel, Status, channels_for, digest_at, notification_id
+from services.notification.models import Delivery, InboxMessage
+from services.notification.recipients import Directory, Person
+from services.notification.settings import NotificationSettings
 from shared.db import insert_for
-from shared.events import Envelope
-from shared.events.schemas import AssessmentCompleted, ProfileSnapshot, TalentReclassified
+from shared.events import Envelope, EventData
+from shared.events.schemas import NotificationFailed
+from shared.outbox import Outbox
+
+remember_profile = recipients.remember_profile
+CHUNK = 1000  # rows per INSERT (keeps the bound parameters under the drivers' limits)
 
 
-async def remember_profile(session: AsyncSession, snapshot: ProfileSnapshot) -> None:
-    recipient = await session.get(Recipient, snapshot.nip)
-    if recipient is None:
-        session.add(Recipient(nip=snapshot.nip, agency_id=snapshot.agency_id, name=snapshot.name,
-                              email=snapshot.email))
-    else:
-        recipient.agency_id, recipient.name, recipient.email = snapshot.agency_id, snapshot.name, snapshot.email
+def _people(envelope: Envelope, event: Any, directory: Directory) -> list[Person]:
+    """Who an event is for: the ASN concerned, or the agency's HR admins / committee members."""
+    if envelope.type == "risk.signaled":
+        return directory.holders(event.agency_id, "hr_admin")
+    if envelope.type == "committee.decided" and event.nip is None:
+        return directory.holders(event.agency_id, "talent_committee")
+    return [directory.person(event.nip)]
 
 
-async def notify_reclassified(session: AsyncSession, envelope: Envelope) -> None:
-    event = envelope.payload(TalentReclassified)
-    recipient = await session.get(Recipient, event.nip)
-    rendered = templates.talent_reclassified(event, recipient.name if recipient else None)
-    await _write_inbox(session, envelope, event.nip, event.agency_id, rendered)
+def _role_needed(envelope: Envelope, event: Any) -> tuple[str, str] | None:
+    if envelope.type == "risk.signaled":
+        return (event.agency_id, "hr_admin")
+    if envelope.type == "committee.decided" and event.nip is None:
+        return (event.agency_id, "talent_committee")
+    return None
 
 
-async def notify_assessment_completed(session: AsyncSession, envelope: Envelope) -> None:
-    event = envelope.payload(AssessmentCompleted)
-    recipient = await session.get(Recipient, event.nip)
-    rendered = templates.assessment_completed(event, recipient.name if recipient else None)
-    await _write_inbox(session, envelope, event.nip, event.agency_id, rendered)
+@dataclass
+class _Plan:
+    now: datetime
+    settings: NotificationSettings
+    carrier: str
+    inbox: list[dict[str, Any]] = field(default_factory=list)
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+
+    def delivery(self, envelope: Envelope, agency_id: str, recipient: str, channel: Channel, *, title: str,
+                 body: str, language: str, version: str, status: Status, address: str | None = None,
+                 note: str | None = None, error: str | None = None, due: datetime | None = None,
+                 digest_key: str | None = None) -> None:
+        source = str(envelope.event_id)
+        self.deliveries.append({
+            "id": notification_id(source, recipient, channel.value), "source_event_id": source,
+            "event_type": envelope.type, "agency_id": agency_id, "recipient": recipient, "channel": channel.value,
+            "address": address, "language": language, "title": title[:300], "body": body,
+            "template_version": version, "note": note, "status": status.value, "attempts": 0,
+            "next_attempt_at": due, "digest_key": digest_key, "last_error": error,
+            "trace_carrier": self.carrier, "created_at": self.now, "updated_at": self.now,
+            "delivered_at": self.now if status is Status.DELIVERED else None,
+        })
 
 
-async def _write_inbox(session: AsyncSession, envelope: Envelope, nip: str, agency_id: str,
-                       rendered: dict[str, templates.Rendered]) -> None:
-    """One in-app message per (source event, recipient): a redelivered event writes nothing new."""
-    await session.execute(
-        insert_for(session, InboxMessage)
-        .values(
-            nip=nip, agency_id=agency_id, channel="in_app", source_event_id=str(envelope.event_id),
-            event_type=envelope.type, title_id=rendered["id"].title, body_id=rendered["id"].body,
-            title_en=rendered["en"].title, body_en=rendered["en"].body,
-            template_version=templates.TEMPLATE_VERSIONS[envelope.type],
-        )
-        .on_conflict_do_nothing(index_elements=["source_event_id", "nip", "channel"])
+async def notify(session: AsyncSession, outbox: Outbox, settings: NotificationSettings,
+                 envelopes: Sequence[Envelope]) -> None:
+    """Notify everyone the events concern, on every channel they have (set-wise; a redelivered event
+    writes nothing new)."""
+    parsed = [(e, e.payload(templates.TEMPLATES[e.type].model)) for e in envelopes]
+    parsed = [(e, event) for e, event in parsed
+              if e.type != "data_quality.changed" or await reminders.due(session, settings, e, event)]
+    if not parsed:
+        return
+    directory = await recipients.load(
+        session,
+        nips=[event.nip for e, event in parsed if getattr(event, "nip", None)],
+        agencies=[event.agency_id for _, event in parsed],
+        roles=[role for e, event in parsed if (role := _role_needed(e, event))],
     )
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)  # the worker sends inside the trace of the event that caused it
+    plan = _Plan(datetime.now(UTC), settings, json.dumps(carrier))
+    for envelope, event in parsed:
+        people = _people(envelope, event, directory)
+        for person in people:
+            _plan_person(plan, envelope, event, person)
+        _plan_webhooks(plan, envelope, event, people, directory)
+    await _insert(session, InboxMessage, plan.inbox, ["source_event_id", "nip", "channel"])
+    new = await _insert(session, Delivery, plan.deliveries, ["source_event_id", "recipient", "channel"],
+                        returning=True)
+    for row in plan.deliveries:
+        if row["status"] == Status.FAILED and row["id"] in new:
+            await outbox.emit(session, NotificationFailed(
+                notification_id=row["id"], source_event_id=row["source_event_id"], source_event_type=row["event_type"],
+                recipient=row["recipient"], channel=row["channel"], agency_id=row["agency_id"], attempts=0,
+                reason=row["last_error"], failed_at=plan.now), subject=row["recipient"])
+
+
+def _plan_person(plan: _Plan, envelope: Envelope, event: Any, person: Person) -> None:
+    agency_id = event.agency_id
+    if person.failure:  # nobody to tell: recorded, with the reason, for operators
+        plan.delivery(envelope, agency_id, person.recipient, Channel.EMAIL, title=envelope.type, body="",
+                      language="id", version=templates.TEMPLATE_VERSIONS[envelope.type], status=Status.FAILED,
+                      error=person.failure)
+        return
+    category = CATEGORIES[envelope.type]
+    message = templates.render(envelope.type, event, person.name, person.language)
+    channels = channels_for(category, person.disabled, has_email=bool(person.email) or not person.known) \
+        if person.nip else [Channel.EMAIL]
+    if Channel.INBOX in channels:
+        indonesian = templates.render(envelope.type, event, person.name, "id")
+        english = templates.render(envelope.type, event, person.name, "en")
+        plan.inbox.append({
+            "nip": person.nip, "agency_id": agency_id, "channel": "in_app", "source_event_id": str(envelope.event_id),
+            "event_type": envelope.type, "title_id": indonesian.rendered.title, "body_id": indonesian.rendered.body,
+            "title_en": english.rendered.title, "body_en": english.rendered.body, "template_version": message.version,
+            "created_at": plan.now,
+        })
+        plan.delivery(envelope, agency_id, person.recipient, Channel.INBOX, title=message.rendered.title,
+                      body=message.rendered.body, language=message.language, version=message.version,
+                      status=Status.DELIVERED, note=message.note)
+    if Channel.EMAIL in channels and plan.settings.email_enabled:
+        if not person.known:
+            plan.delivery(envelope, agency_id, person.recipient, Channel.EMAIL, title=message.rendered.title,
+                          body=message.rendered.body, language=message.language, version=message.version,
+                          status=Status.FAILED, note=message.note,
+                          error="unknown recipient: no profile with this NIP in the notification read model")
+            return
+        digest_key, due = digest_at(plan.now, plan.settings.digest_hour_utc) if person.email_digest else (None, plan.now)
+        plan.delivery(envelope, agency_id, person.recipient, Channel.EMAIL, title=message.rendered.title,
+                      body=message.rendered.body, language=message.language, version=message.version,
+                      status=Status.PENDING, address=person.email, note=message.note, due=due, digest_key=digest_key)
+
+
+def _plan_webhooks(plan: _Plan, envelope: Envelope, event: Any, people: list[Person], directory: Directory) -> None:
+    endpoints = directory.webhooks(event.agency_id, envelope.type)
+    if not endpoints:
+        return
+    messages = {lang: templates.render(envelope.type, event, None, lang) for lang in ("id", "en")}
+    for endpoint in endpoints:
+        recipient = f"webhook:{endpoint.id}"
+        nid = notification_id(str(envelope.event_id), recipient, Channel.WEBHOOK.value)
+        body = json.dumps({
+            "id": nid, "type": envelope.type, "source_event_id": str(envelope.event_id),
+            "agency_id": event.agency_id, "occurred_at": envelope.occurred_at.isoformat(),
+            "recipients": [p.recipient for p in people if not p.failure],
+            "template_version": messages["id"].version,
+            "messages": {lang: {"title": m.rendered.title, "body": m.rendered.body} for lang, m in messages.items()},
+        }, ensure_ascii=False)
+        plan.delivery(envelope, event.agency_id, recipient, Channel.WEBHOOK, title=messages["id"].rendered.title,
+                      body=body, language="id", version=messages["id"].version, status=Status.PENDING,
+                      address=endpoint.url, due=plan.now)
+
+
+async def _insert(session: AsyncSession, model: type, rows: list[dict[str, Any]], conflict: list[str], *,
+                  returning: bool = False) -> set[Any]:
+    """Set-based INSERT … ON CONFLICT DO NOTHING; with `returning`, the ids that were new."""
+    new: set[Any] = set()
+    for start in range(0, len(rows), CHUNK):
+        statement = insert_for(session, model).values(rows[start:start + CHUNK]).on_conflict_do_nothing(
+            index_elements=conflict)
+        if returning:
+            new.update((await session.execute(statement.returning(model.id))).scalars())
+        else:
+            await session.execute(statement)
+    return new

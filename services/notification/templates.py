@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from shared.events.schemas import AssessmentCompleted, TalentReclassified
+from services.notification import templates_succession as ts
+from services.notification.templates_base import Rendered
+from shared.events import EventData
+from shared.events.schemas import (
+    AssessmentCompleted, CandidateNominated, CommitteeDecided, DataQualityChanged, ReadinessChanged, RiskSignaled,
+    TalentReclassified,
+)
 
 # Bumped whenever a template's wording changes; recorded on every message rendered with it.
-TEMPLATE_VERSIONS = {"talent.reclassified": "talent.reclassified/2", "assessment.completed": "assessment.completed/1"}
+TEMPLATE_VERSIONS = {
+    "talent.reclassified": "talent.reclassified/2",
+    "assessment.completed": "assessment.completed/1",
+    "candidate.nominated": "candidate.nominated/1",
+    "readiness.changed": "readiness.changed/1",
+    "committee.decided": "committee.decided/1",
+    "risk.signaled": "risk.signaled/1",
+    "data_quality.changed": "data_quality.changed/1",
+    "digest": "digest/1",
+}
+DEFAULT_LANGUAGE = "id"
 
 POTENTIAL_EN = {"rendah": "low", "menengah": "medium", "tinggi": "high"}
 
@@ -36,12 +54,6 @@ BOX_NAMES_ID = {
     2: "Kotak 2 (kinerja sesuai ekspektasi, potensial rendah)",
     1: "Kotak 1 (kinerja di bawah ekspektasi, potensial rendah)",
 }
-
-
-@dataclass(frozen=True)
-class Rendered:
-    title: str
-    body: str
 
 
 def talent_reclassified(event: TalentReclassified, name: str | None) -> dict[str, Rendered]:
@@ -87,3 +99,59 @@ def assessment_completed(event: AssessmentCompleted, name: str | None) -> dict[s
                        + (f"\nCompetencies to develop: {gaps_en}." if gaps else
                           "\nEvery competency meets the position's standard.")),
     }
+
+
+TemplateFn = Callable[[Any, str | None], Rendered]
+
+
+@dataclass(frozen=True)
+class Template:
+    model: type[EventData]
+    languages: dict[str, TemplateFn]
+
+
+TEMPLATES: dict[str, Template] = {
+    "talent.reclassified": Template(TalentReclassified, {
+        "id": lambda e, name: talent_reclassified(e, name)["id"],
+        "en": lambda e, name: talent_reclassified(e, name)["en"]}),
+    "assessment.completed": Template(AssessmentCompleted, {
+        "id": lambda e, name: assessment_completed(e, name)["id"],
+        "en": lambda e, name: assessment_completed(e, name)["en"]}),
+    "candidate.nominated": Template(CandidateNominated, {"id": ts.candidate_nominated_id, "en": ts.candidate_nominated_en}),
+    "readiness.changed": Template(ReadinessChanged, {"id": ts.readiness_changed_id, "en": ts.readiness_changed_en}),
+    "committee.decided": Template(CommitteeDecided, {"id": ts.committee_decided_id, "en": ts.committee_decided_en}),
+    "risk.signaled": Template(RiskSignaled, {"id": ts.risk_signaled_id, "en": ts.risk_signaled_en}),
+    "data_quality.changed": Template(DataQualityChanged, {"id": ts.data_quality_id, "en": ts.data_quality_en}),
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    """A notification rendered in one language, with the template version and any fallback noted."""
+
+    rendered: Rendered
+    language: str
+    version: str
+    note: str | None = None
+
+
+def render(event_type: str, event: EventData, name: str | None, language: str) -> Message:
+    """Render in `language`; a template missing for it falls back to Indonesian, and says so."""
+    template = TEMPLATES[event_type]
+    version = TEMPLATE_VERSIONS[event_type]
+    if language in template.languages:
+        return Message(template.languages[language](event, name), language, version)
+    note = f"no {language!r} template for {event_type} ({version}); rendered in Indonesian"
+    return Message(template.languages[DEFAULT_LANGUAGE](event, name), DEFAULT_LANGUAGE, version, note)
+
+
+def digest(name: str | None, day: str, items: list[tuple[str, str]], language: str) -> Rendered:
+    """One email for a day's notifications: (title, body) each."""
+    from services.notification.templates_base import greeting
+
+    parts = "\n\n".join(f"{i}. {title}\n{body}" for i, (title, body) in enumerate(items, 1))
+    if language == "en":
+        return Rendered(f"Talenta: your {len(items)} notification(s) of {day}",
+                        f"{greeting('en', name)}\nYour notifications of {day}:\n\n{parts}")
+    return Rendered(f"Talenta: {len(items)} pemberitahuan Anda tanggal {day}",
+                    f"{greeting('id', name)}\nPemberitahuan untuk Anda tanggal {day}:\n\n{parts}")
