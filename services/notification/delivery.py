@@ -97,7 +97,8 @@ class DeliveryWorker:
                 return [], {}, {}
             lease = now + timedelta(seconds=s.delivery_lease_seconds)
             await session.execute(update(Delivery).where(Delivery.id.in_([r.id for r in rows])).values(
-                status=Status.SENDING.value, attempts=Delivery.attempts + 1, next_attempt_at=lease, updated_at=now))
+                status=Status.SENDING.value, attempts=Delivery.attempts + 1, next_attempt_at=lease, updated_at=now
+            ).execution_options(synchronize_session=False))
             endpoint_ids = {int(r.recipient.split(":", 1)[1]) for r in rows if r.channel == Channel.WEBHOOK}
             secrets = {e.id: e.secret for e in (await session.scalars(select(WebhookEndpoint).where(
                 WebhookEndpoint.id.in_(endpoint_ids), WebhookEndpoint.active.is_(True)))).all()} if endpoint_ids else {}
