@@ -10,7 +10,7 @@ import argparse
 import mailbox
 import threading
 import time
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ class _Keeper:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = message_from_bytes(envelope.content)
+        message = message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
             self.messages.append(message)
             if self._mbox is not None:

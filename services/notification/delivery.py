@@ -66,10 +66,11 @@ class DeliveryWorker:
             if claimed < self._settings.delivery_batch_size:
                 await asyncio.sleep(self._settings.delivery_poll_seconds)
 
-    async def run_once(self) -> int:
-        """Claim due deliveries, send them concurrently, mark each; returns how many were claimed."""
+    async def run_once(self, now: datetime | None = None) -> int:
+        """Claim deliveries due at `now` (default: the clock), send them concurrently, mark each;
+        returns how many were claimed."""
         with suppress_instrumentation():  # polling is not traced; each send is, in its event's trace
-            rows, secrets, names = await self._claim(datetime.now(UTC))
+            rows, secrets, names = await self._claim(now or datetime.now(UTC))
         groups: dict[tuple[str, ...], list[Delivery]] = {}
         for row in rows:  # a daily digest is one email for all of its rows
             key = (row.recipient, row.digest_key) if row.digest_key else (row.id,)
