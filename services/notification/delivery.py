@@ -26,6 +26,7 @@ from services.notification import domain, templates
 from services.notification.channels import EmailSender, WebhookSender
 from services.notification.domain import Channel, Outcome, SendResult, Status
 from services.notification.models import Delivery, Recipient, WebhookEndpoint
+from services.notification.service import UNKNOWN_RECIPIENT
 from services.notification.settings import NotificationSettings
 from shared.db import is_postgres
 from shared.events.schemas import NotificationDelivered, NotificationFailed
@@ -103,9 +104,16 @@ class DeliveryWorker:
             endpoint_ids = {int(r.recipient.split(":", 1)[1]) for r in rows if r.channel == Channel.WEBHOOK}
             secrets = {e.id: e.secret for e in (await session.scalars(select(WebhookEndpoint).where(
                 WebhookEndpoint.id.in_(endpoint_ids), WebhookEndpoint.active.is_(True)))).all()} if endpoint_ids else {}
-            nips = {r.recipient for r in rows if r.digest_key}
-            names = {r.nip: r.name for r in (await session.scalars(
+            nips = {r.recipient for r in rows if r.digest_key or (r.channel == Channel.EMAIL and not r.address)}
+            people = {r.nip: r for r in (await session.scalars(
                 select(Recipient).where(Recipient.nip.in_(nips)))).all()} if nips else {}
+            names = {nip: person.name for nip, person in people.items()}
+            for row in rows:  # an address that was unknown when the notification was written
+                if row.channel == Channel.EMAIL and not row.address and (found := people.get(row.recipient)):
+                    row.address = found.email
+                    if found.email:
+                        await session.execute(update(Delivery).where(Delivery.id == row.id).values(address=found.email)
+                                              .execution_options(synchronize_session=False))
         for row in rows:
             row.attempts += 1
         return rows, secrets, names
@@ -133,6 +141,8 @@ class DeliveryWorker:
                 return SendResult(Outcome.PERMANENT, "webhook endpoint removed")
             return await self._webhooks.send(url=first.address or "", secret=secret, notification=first.id,
                                              body=first.body)
+        if not first.address:
+            return SendResult(Outcome.TRANSIENT, UNKNOWN_RECIPIENT)
         if first.digest_key:
             day = first.digest_key
             rendered = templates.digest(names.get(first.recipient), day, [(r.title, r.body) for r in group],

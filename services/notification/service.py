@@ -24,6 +24,7 @@ from shared.events.schemas import NotificationFailed
 from shared.outbox import Outbox
 
 remember_profile = recipients.remember_profile
+UNKNOWN_RECIPIENT = "unknown recipient: no profile with an email for this NIP in the notification read model"
 CHUNK = 1000  # rows per INSERT (keeps the bound parameters under the drivers' limits)
 
 
@@ -126,16 +127,14 @@ def _plan_person(plan: _Plan, envelope: Envelope, event: Any, person: Person) ->
                       body=message.rendered.body, language=message.language, version=message.version,
                       status=Status.DELIVERED, note=message.note)
     if Channel.EMAIL in channels and plan.settings.email_enabled:
-        if not person.known:
-            plan.delivery(envelope, agency_id, person.recipient, Channel.EMAIL, title=message.rendered.title,
-                          body=message.rendered.body, language=message.language, version=message.version,
-                          status=Status.FAILED, note=message.note,
-                          error="unknown recipient: no profile with this NIP in the notification read model")
-            return
+        # An ASN whose profile has not reached the read model yet (another topic, no order between them):
+        # the email waits, with the reason, for the address; the worker fails it when the attempts run out.
+        error = None if person.known else UNKNOWN_RECIPIENT
         digest_key, due = digest_at(plan.now, plan.settings.digest_hour_utc) if person.email_digest else (None, plan.now)
         plan.delivery(envelope, agency_id, person.recipient, Channel.EMAIL, title=message.rendered.title,
                       body=message.rendered.body, language=message.language, version=message.version,
-                      status=Status.PENDING, address=person.email, note=message.note, due=due, digest_key=digest_key)
+                      status=Status.PENDING, address=person.email, note=message.note, due=due, digest_key=digest_key,
+                      error=error)
 
 
 def _plan_webhooks(plan: _Plan, envelope: Envelope, event: Any, people: list[Person], directory: Directory) -> None:
