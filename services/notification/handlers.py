@@ -1,12 +1,15 @@
-"""Kafka subscribers of the notification service."""
+"""Kafka subscribers of the notification service. Notifying events are handled set-based: a run of
+consecutive new events of one type becomes one INSERT of inbox rows and one of deliveries."""
 
+from collections.abc import Sequence
 from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification import recipients, service
 from services.notification.settings import NotificationSettings
-from shared.events import Envelope
+from shared.consumer import BatchHandler, Routes
+from shared.events import Envelope, EventData
 from shared.events.schemas import (
     AssessmentCompleted, CandidateNominated, CommitteeDecided, DataQualityChanged, ProfileRegistered, ProfileUpdated,
     ReadinessChanged, RiskSignaled, TalentReclassified,
@@ -24,17 +27,19 @@ def subscriptions(runtime: Runtime) -> Subscriptions:
     async def on_profile_updated(session: AsyncSession, envelope: Envelope) -> None:
         await recipients.remember_profile(session, envelope.payload(ProfileUpdated))
 
-    async def on_notifiable(session: AsyncSession, envelope: Envelope) -> None:
-        await service.notify(session, runtime.outbox, settings, [envelope])
+    async def on_notifiable(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        await service.notify(session, runtime.outbox, settings, envelopes)
+
+    def notifying(*models: type[EventData]) -> dict[str, BatchHandler]:
+        return {model.event_type: on_notifiable for model in models}
 
     return {
-        PROFILE_EVENTS: {
-            ProfileRegistered.event_type: on_profile_registered,
-            ProfileUpdated.event_type: on_profile_updated,
-            DataQualityChanged.event_type: on_notifiable,
-        },
-        TALENT_EVENTS: {TalentReclassified.event_type: on_notifiable},
-        ASSESSMENT_EVENTS: {AssessmentCompleted.event_type: on_notifiable},
-        SUCCESSION_EVENTS: {model.event_type: on_notifiable
-                            for model in (CandidateNominated, ReadinessChanged, CommitteeDecided, RiskSignaled)},
+        PROFILE_EVENTS: Routes(
+            handlers={ProfileRegistered.event_type: on_profile_registered,
+                      ProfileUpdated.event_type: on_profile_updated},
+            batch_handlers=notifying(DataQualityChanged)),
+        TALENT_EVENTS: Routes(handlers={}, batch_handlers=notifying(TalentReclassified)),
+        ASSESSMENT_EVENTS: Routes(handlers={}, batch_handlers=notifying(AssessmentCompleted)),
+        SUCCESSION_EVENTS: Routes(handlers={}, batch_handlers=notifying(
+            CandidateNominated, ReadinessChanged, CommitteeDecided, RiskSignaled)),
     }

@@ -29,6 +29,7 @@ async def due(session: AsyncSession, settings: NotificationSettings, envelope: E
     if last is None:
         session.add(DataQualityReminder(nip=event.nip, last_reminded_at=envelope.occurred_at,
                                         source_event_id=str(envelope.event_id)))
+        await session.flush()  # the next event of the same run finds it
     else:
         last.last_reminded_at, last.source_event_id = envelope.occurred_at, str(envelope.event_id)
     return True

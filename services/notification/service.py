@@ -84,10 +84,10 @@ async def notify(session: AsyncSession, outbox: Outbox, settings: NotificationSe
         agencies=[event.agency_id for _, event in parsed],
         roles=[role for e, event in parsed if (role := _role_needed(e, event))],
     )
-    carrier: dict[str, str] = {}
-    propagate.inject(carrier)  # the worker sends inside the trace of the event that caused it
-    plan = _Plan(datetime.now(UTC), settings, json.dumps(carrier))
+    plan = _Plan(datetime.now(UTC), settings, _carrier(None))
     for envelope, event in parsed:
+        if len(parsed) > 1:  # in a set-based run, each event's notifications join the event's own trace
+            plan.carrier = _carrier(envelope)
         people = _people(envelope, event, directory)
         for person in people:
             _plan_person(plan, envelope, event, person)
@@ -101,6 +101,15 @@ async def notify(session: AsyncSession, outbox: Outbox, settings: NotificationSe
                 notification_id=row["id"], source_event_id=row["source_event_id"], source_event_type=row["event_type"],
                 recipient=row["recipient"], channel=row["channel"], agency_id=row["agency_id"], attempts=0,
                 reason=row["last_error"], failed_at=plan.now), subject=row["recipient"])
+
+
+def _carrier(envelope: Envelope | None) -> str:
+    """The trace the worker sends in: the current span (the handler of this one event), or the event's."""
+    if envelope is not None:
+        return json.dumps({"traceparent": envelope.traceparent} if envelope.traceparent else {})
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return json.dumps(carrier)
 
 
 def _plan_person(plan: _Plan, envelope: Envelope, event: Any, person: Person) -> None:
