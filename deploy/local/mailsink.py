@@ -21,8 +21,9 @@ from deploy.local.server import free_port
 
 
 class _Keeper:
-    def __init__(self, mbox: Path | None) -> None:
+    def __init__(self, mbox: Path | None, keep: bool) -> None:
         self.messages: list[Message] = []
+        self._keep = keep
         self._lock = threading.Lock()
         self._mbox = mailbox.mbox(str(mbox)) if mbox else None
 
@@ -35,7 +36,8 @@ class _Keeper:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
-            self.messages.append(message)
+            if self._keep:
+                self.messages.append(message)
             if self._mbox is not None:
                 self._mbox.add(message)
                 self._mbox.flush()
@@ -45,10 +47,11 @@ class _Keeper:
 class MailSink:
     """Start, stop and start again on the same port (an outage, in tests)."""
 
-    def __init__(self, port: int | None = None, hostname: str = "127.0.0.1", mbox: Path | None = None) -> None:
+    def __init__(self, port: int | None = None, hostname: str = "127.0.0.1", mbox: Path | None = None,
+                 keep: bool = True) -> None:
         self.hostname = hostname
         self.port = port or free_port()
-        self.keeper = _Keeper(mbox)
+        self.keeper = _Keeper(mbox, keep)  # keep: also in memory (`messages`), for tests
         self._controller: Controller | None = None
 
     @property
@@ -72,7 +75,7 @@ def main() -> None:
     parser.add_argument("--mbox", type=Path, default=Path("var/mail.mbox"))
     args = parser.parse_args()
     args.mbox.parent.mkdir(parents=True, exist_ok=True)
-    sink = MailSink(args.port, mbox=args.mbox)
+    sink = MailSink(args.port, mbox=args.mbox, keep=False)
     sink.start()
     print(f"mail sink on 127.0.0.1:{args.port}, keeping mail in {args.mbox}", flush=True)
     try:

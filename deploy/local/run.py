@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from deploy.local.kafka import LocalKafka
+from deploy.local.mailsink import MailSink
 from deploy.local.zipkin import LocalZipkin
 from shared.auth import mint_token
 
@@ -125,7 +126,10 @@ def main() -> None:
     kafka = LocalKafka(data_dir / "kafka", port=args.kafka_port)
     zipkin = LocalZipkin(data_dir / "zipkin", port=args.zipkin_port)
     processes: list[ServiceProcess] = []
+    mail = MailSink(1025, mbox=data_dir / "mail.mbox", keep=False)  # where the notification service's email goes locally
     try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        mail.start()
         # One after the other: on two cores, two JVMs starting side by side take longer in all.
         for server in (kafka, zipkin):
             server.start()
@@ -139,6 +143,7 @@ def main() -> None:
         print(f"  traces        {zipkin.url}/zipkin/   (Zipkin)")
         print("  metrics       /metrics on each service (Prometheus format, operator token)")
         print(f"  kafka         {kafka.bootstrap_servers}")
+        print(f"  mail          smtp://127.0.0.1:{mail.port} (a local sink; messages kept in {data_dir / 'mail.mbox'})")
         print(f"\nlogs and SQLite files: {data_dir}")
         token = mint_token(subject="hr-demo", roles=["hr_admin"], agency_id="kab-demo")
         print(f"an HR admin token for agency kab-demo (python -m shared.auth --help for others):\n  {token}")
@@ -155,6 +160,7 @@ def main() -> None:
     finally:
         print("\nstopping ...", flush=True)
         stop_services(processes)
+        mail.stop()
         zipkin.stop()
         kafka.stop()
 

@@ -127,7 +127,8 @@ class DeliveryWorker:
                         "talenta.notification_id": first.id, "talenta.channel": first.channel,
                         "talenta.digest_size": len(group)}):
                     result = await self._send(group, secrets, names)
-                    await self._mark(group, result)
+                    with suppress_instrumentation():  # one span per attempt in the trace, not its SQL too
+                        await self._mark(group, result)
         except Exception:  # never lose the loop; the lease brings the rows back
             log.exception("delivery %s could not be completed", first.id)
         finally:
