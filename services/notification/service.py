@@ -25,7 +25,6 @@ from shared.outbox import Outbox
 
 remember_profile = recipients.remember_profile
 UNKNOWN_RECIPIENT = "unknown recipient: no profile with an email for this NIP in the notification read model"
-CHUNK = 1000  # rows per INSERT (keeps the bound parameters under the drivers' limits)
 
 
 def _people(envelope: Envelope, event: Any, directory: Directory) -> list[Person]:
@@ -168,13 +167,13 @@ def _plan_webhooks(plan: _Plan, envelope: Envelope, event: Any, people: list[Per
 
 async def _insert(session: AsyncSession, model: type, rows: list[dict[str, Any]], conflict: list[str], *,
                   returning: bool = False) -> set[Any]:
-    """Set-based INSERT … ON CONFLICT DO NOTHING; with `returning`, the ids that were new."""
-    new: set[Any] = set()
-    for start in range(0, len(rows), CHUNK):
-        statement = insert_for(session, model).values(rows[start:start + CHUNK]).on_conflict_do_nothing(
-            index_elements=conflict)
-        if returning:
-            new.update((await session.execute(statement.returning(model.id))).scalars())
-        else:
-            await session.execute(statement)
-    return new
+    """Set-based INSERT … ON CONFLICT DO NOTHING (one cached statement, executemany in pages of rows);
+    with `returning`, the ids that were new."""
+    if not rows:
+        return set()
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = insert_for(session, table).on_conflict_do_nothing(index_elements=conflict)
+    if returning:
+        return set((await session.execute(statement.returning(table.c.id), rows)).scalars())
+    await session.execute(statement, rows)
+    return set()

@@ -34,14 +34,19 @@ from deploy.local.mailsink import MailSink
 from deploy.local.postgres import LocalPostgres
 from services.notification.app import create_app
 from services.notification.channels import EmailSender
-from services.notification.models import Delivery, InboxMessage, Recipient
+from services.notification.delivery import DeliveryWorker
+from services.notification.models import Delivery, InboxMessage, Recipient, metadata
 from services.notification.settings import NotificationSettings
+from shared.db import create_engine, session_factory
 from shared.events import Envelope
+from shared.migrations import upgrade_to_head
+from shared.outbox import Outbox
 from shared.events.schemas import TalentReclassified
 from shared.events.topics import TALENT_EVENTS
 from tests.integration.kafka_helpers import create_topics
 
 RECIPIENTS = 10_000
+MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "notification" / "migrations"
 
 
 def _peak_rss_mb() -> float:
@@ -127,26 +132,29 @@ async def bench_email(kafka: LocalKafka, db_url: str, emails: int) -> None:
     sink = MailSink()
     sink.start()
     try:
-        settings = NotificationSettings(
-            database_url=db_url, kafka_bootstrap_servers=kafka.bootstrap_servers, smtp_port=sink.port,
-            kafka_group_prefix=f"bench-{uuid.uuid4().hex[:6]}", delivery_poll_seconds=0.05)
-        app = create_app(settings)
+        settings = NotificationSettings(database_url=db_url, smtp_port=sink.port, delivery_poll_seconds=0.05)
+        engine = create_engine(db_url)  # the worker alone: no consumer re-reading the topics of part 1
+        async with engine.begin() as conn:
+            await conn.run_sync(upgrade_to_head, MIGRATIONS)
+        sessions = session_factory(engine)
+        worker = DeliveryWorker(sessions, Outbox(metadata.tables["outbox"], source="notification"), settings)
         nips = _nips(emails)
-        async with app.router.lifespan_context(app):
-            runtime = app.state.runtime
-            now = datetime.now(UTC)
-            started = time.perf_counter()
-            async with runtime.sessions() as session, session.begin():  # what `notify` writes for email
-                await session.execute(insert(Delivery), [{
-                    "id": str(uuid.uuid4()), "source_event_id": str(uuid.uuid4()), "event_type": "talent.reclassified",
-                    "agency_id": "kab-bench", "recipient": nip, "channel": "email", "address": f"{nip}@example.go.id",
-                    "language": "id", "title": "Pemetaan talenta Anda: kotak 5", "body": "Yth. Bapak/Ibu,\n" + "x" * 400,
-                    "template_version": "talent.reclassified/2", "status": "pending", "attempts": 0,
-                    "next_attempt_at": now, "trace_carrier": "{}", "created_at": now, "updated_at": now}
-                    for nip in nips])
-            while len(sink.messages) < emails or await _pending(runtime):
-                await asyncio.sleep(0.1)  # progress poll
-            seconds = time.perf_counter() - started
+        now = datetime.now(UTC)
+        async with sessions() as session, session.begin():  # what `notify` writes for email
+            await session.execute(insert(Delivery), [{
+                "id": str(uuid.uuid4()), "source_event_id": str(uuid.uuid4()), "event_type": "talent.reclassified",
+                "agency_id": "kab-bench", "recipient": nip, "channel": "email", "address": f"{nip}@example.go.id",
+                "language": "id", "title": "Pemetaan talenta Anda: kotak 5", "body": "Yth. Bapak/Ibu,\n" + "x" * 400,
+                "template_version": "talent.reclassified/2", "status": "pending", "attempts": 0,
+                "next_attempt_at": now, "trace_carrier": "{}", "created_at": now, "updated_at": now}
+                for nip in nips])
+        started = time.perf_counter()
+        worker.start()
+        while len(sink.messages) < emails or await _pending(sessions):
+            await asyncio.sleep(0.1)  # progress poll
+        seconds = time.perf_counter() - started
+        await worker.stop()
+        await engine.dispose()
         assert len(sink.messages) == emails
 
         sender, before = EmailSender(settings), len(sink.messages)
@@ -168,8 +176,8 @@ async def bench_email(kafka: LocalKafka, db_url: str, emails: int) -> None:
         sink.stop()
 
 
-async def _pending(runtime: Any) -> int:
-    async with runtime.sessions() as session:
+async def _pending(sessions: Any) -> int:
+    async with sessions() as session:
         return await session.scalar(select(func.count()).select_from(Delivery).where(
             Delivery.status.in_(["pending", "sending"]))) or 0
 

@@ -15,6 +15,7 @@ from deploy.local.kafka import LocalKafka
 from deploy.local.mailsink import MailSink
 from services.notification import domain
 from services.notification.models import InboxMessage
+from shared.auth import mint_token
 from shared.events.schemas import TalentReclassified
 from tests.integration.kafka_helpers import eventually
 from tests.integration.notification.helpers import (
@@ -114,3 +115,38 @@ async def test_an_smtp_outage_delays_mail_with_growing_backoff_and_loses_or_dupl
         assert "SMTP 550" in next(e["reason"] for e in failed if e["notification_id"] == refused.id)
         delivered = {e["notification_id"] for e in await outbox_events(runtime, "notification.delivered")}
         assert {by_recipient[n].id for n in people} <= delivered
+
+
+async def test_an_email_for_an_asn_whose_profile_comes_later_waits_for_it_with_the_reason(
+    kafka: LocalKafka, pg_database: str, unique: str, mail_sink: MailSink
+) -> None:
+    nip, agency = fresh_nip(), f"kab-{unique}"
+    settings = service_settings(kafka, pg_database, unique, smtp_port=mail_sink.port)
+    async with running(settings) as (http, runtime):
+        event = reclassified(nip, agency)
+        await publish(kafka.bootstrap_servers, [event])
+
+        async def waiting() -> list:
+            rows = await deliveries(runtime, source_event_id=str(event.event_id))
+            email = [r for r in rows if r.channel == "email" and r.attempts >= 1 and r.status == "pending"]
+            return rows if email and [r.status for r in rows if r.channel == "inbox"] == ["delivered"] else []
+
+        rows = await eventually(waiting, timeout=60, what="the email to wait for its address")
+        assert next(r.last_error for r in rows if r.channel == "email").startswith("unknown recipient")
+
+        await publish(kafka.bootstrap_servers, [profile(nip, agency, email=f"{nip}@example.go.id")])
+
+        async def sent() -> list:
+            rows = await deliveries(runtime, source_event_id=str(event.event_id), channel="email")
+            return rows if rows[0].status == "delivered" else []
+
+        email = (await eventually(sent, timeout=60, what="the email once the profile came"))[0]
+        assert email.address == f"{nip}@example.go.id" and email.last_error is None
+        assert message_ids(mail_sink).count(f"<{email.id}@talenta.local>") == 1
+        # and the operator sees it in the metrics
+        operator = {"Authorization": "Bearer " + mint_token(subject="ops", roles=["operator"])}
+        metrics = (await http.get("/metrics", headers=operator)).text
+        gauge = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+                 if line.startswith("talenta_notifications{")}
+        assert gauge['talenta_notifications{channel="email",status="delivered"}'] >= 1  # the topic is shared:
+        assert gauge['talenta_notifications{channel="inbox",status="delivered"}'] >= 1  # other tests' events too
