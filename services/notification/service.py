@@ -92,10 +92,11 @@ async def notify(session: AsyncSession, outbox: Outbox, settings: NotificationSe
             _plan_person(plan, envelope, event, person)
         _plan_webhooks(plan, envelope, event, people, directory)
     await _insert(session, InboxMessage, plan.inbox, ["source_event_id", "nip", "channel"])
+    failed = [row for row in plan.deliveries if row["status"] == Status.FAILED]
     new = await _insert(session, Delivery, plan.deliveries, ["source_event_id", "recipient", "channel"],
-                        returning=True)
-    for row in plan.deliveries:
-        if row["status"] == Status.FAILED and row["id"] in new:
+                        returning=bool(failed))  # RETURNING only when failures must be told (it costs)
+    for row in failed:
+        if row["id"] in new:
             await outbox.emit(session, NotificationFailed(
                 notification_id=row["id"], source_event_id=row["source_event_id"], source_event_type=row["event_type"],
                 recipient=row["recipient"], channel=row["channel"], agency_id=row["agency_id"], attempts=0,
@@ -119,12 +120,12 @@ def _plan_person(plan: _Plan, envelope: Envelope, event: Any, person: Person) ->
                       error=person.failure)
         return
     category = CATEGORIES[envelope.type]
-    message = templates.render(envelope.type, event, person.name, person.language)
+    indonesian = templates.render(envelope.type, event, person.name, "id")
+    english = templates.render(envelope.type, event, person.name, "en")
+    message = english if person.language == "en" else indonesian
     channels = channels_for(category, person.disabled, has_email=bool(person.email) or not person.known) \
         if person.nip else [Channel.EMAIL]
     if Channel.INBOX in channels:
-        indonesian = templates.render(envelope.type, event, person.name, "id")
-        english = templates.render(envelope.type, event, person.name, "en")
         plan.inbox.append({
             "nip": person.nip, "agency_id": agency_id, "channel": "in_app", "source_event_id": str(envelope.event_id),
             "event_type": envelope.type, "title_id": indonesian.rendered.title, "body_id": indonesian.rendered.body,

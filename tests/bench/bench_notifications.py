@@ -69,9 +69,8 @@ def _reclassified(nip: str, agency: str, n: int) -> bytes:
         cause_event_id=uuid.uuid4(), placed_at=datetime.now(UTC)), source="succession", subject=nip).to_bytes()
 
 
-async def _seed_recipients(app: Any, nips: list[str], agency: str, email: bool) -> None:
-    runtime = app.state.runtime
-    async with runtime.sessions() as session, session.begin():
+async def _seed_recipients(sessions: Any, nips: list[str], agency: str, email: bool) -> None:
+    async with sessions() as session, session.begin():
         now = datetime.now(UTC)
         for start in range(0, len(nips), 2000):
             await session.execute(insert(Recipient), [
@@ -96,19 +95,24 @@ async def bench_inbox(kafka: LocalKafka, db_url: str, events: int) -> None:
     await producer.flush()
     await producer.stop()
 
+    engine = create_engine(db_url)  # the read model first: every event finds its recipient
+    async with engine.begin() as conn:
+        await conn.run_sync(upgrade_to_head, MIGRATIONS)
+    await _seed_recipients(session_factory(engine), nips, agency, email=False)
+    await engine.dispose()
+
     settings = NotificationSettings(database_url=db_url, kafka_bootstrap_servers=bootstrap,
                                     kafka_group_prefix=f"bench-{uuid.uuid4().hex[:6]}", email_enabled=False)
     app = create_app(settings)
+    started = time.perf_counter()
     async with app.router.lifespan_context(app):  # migrations, broker, relay, worker: the service as it runs
-        await _seed_recipients(app, nips, agency, email=False)
-        started = time.perf_counter()
         first: float | None = None
         while (done := await _count(app, InboxMessage)) < events:
             if first is None and done:
-                first = time.perf_counter()
+                first, at_first = time.perf_counter(), done
             await asyncio.sleep(0.25)  # a benchmark's progress poll, not test synchronisation
         seconds = time.perf_counter() - started
-        steady = time.perf_counter() - (first or started)
+        steady = (events - at_first) / (time.perf_counter() - first) if first else events / seconds
         deliveries = await _count(app, Delivery)
     assert deliveries == events, deliveries
 
@@ -124,8 +128,8 @@ async def bench_inbox(kafka: LocalKafka, db_url: str, events: int) -> None:
     raw_seconds = time.perf_counter() - started
     await raw.stop()
     print(f"inbox    {events} talent.reclassified → inbox + delivery rows: notification service "
-          f"{events / seconds:,.0f}/s (from start, group join included; {events / steady:,.0f}/s from the first "
-          f"row)   baseline bare consumer {events / raw_seconds:,.0f}/s", flush=True)
+          f"{events / seconds:,.0f}/s (from start: migrations and group join included; {steady:,.0f}/s once "
+          f"running)   baseline bare consumer {events / raw_seconds:,.0f}/s", flush=True)
 
 
 async def bench_email(kafka: LocalKafka, db_url: str, emails: int) -> None:
