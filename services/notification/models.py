@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.models import new_base, utcnow
@@ -53,7 +53,9 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("source_event_id", "recipient", "channel"),
-        Index("ix_deliveries_due", "status", "next_attempt_at"),
+        # only what the worker scans: inbox rows (delivered at once) never enter this index
+        Index("ix_deliveries_due", "next_attempt_at", postgresql_where=text("status IN ('pending', 'sending')"),
+              sqlite_where=text("status IN ('pending', 'sending')")),
         Index("ix_deliveries_agency", "agency_id", "created_at"),
     )
 

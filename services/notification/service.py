@@ -133,7 +133,7 @@ def _plan_person(plan: _Plan, envelope: Envelope, event: Any, person: Person) ->
             "created_at": plan.now,
         })
         plan.delivery(envelope, agency_id, person.recipient, Channel.INBOX, title=message.rendered.title,
-                      body=message.rendered.body, language=message.language, version=message.version,
+                      body="", language=message.language, version=message.version,  # the text: the inbox row's
                       status=Status.DELIVERED, note=message.note)
     if Channel.EMAIL in channels and plan.settings.email_enabled:
         # An ASN whose profile has not reached the read model yet (another topic, no order between them):

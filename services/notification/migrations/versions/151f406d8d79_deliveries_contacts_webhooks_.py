@@ -77,7 +77,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.create_index('ix_deliveries_agency', ['agency_id', 'created_at'], unique=False)
-        batch_op.create_index('ix_deliveries_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_deliveries_due', ['next_attempt_at'], unique=False,
+                              postgresql_where=sa.text("status IN ('pending', 'sending')"),
+                              sqlite_where=sa.text("status IN ('pending', 'sending')"))
         batch_op.create_index(batch_op.f('ix_deliveries_recipient'), ['recipient'], unique=False)
 
     op.create_table('preferences',
@@ -116,7 +118,8 @@ def downgrade() -> None:
     op.drop_table('preferences')
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deliveries_recipient'))
-        batch_op.drop_index('ix_deliveries_due')
+        batch_op.drop_index('ix_deliveries_due', postgresql_where=sa.text("status IN ('pending', 'sending')"),
+                            sqlite_where=sa.text("status IN ('pending', 'sending')"))
         batch_op.drop_index('ix_deliveries_agency')
 
     op.drop_table('deliveries')
