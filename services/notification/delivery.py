@@ -28,6 +28,7 @@ from services.notification.domain import Channel, Outcome, SendResult, Status
 from services.notification.models import Delivery, Recipient, WebhookEndpoint
 from services.notification.service import UNKNOWN_RECIPIENT
 from services.notification.settings import NotificationSettings
+from shared.background import BackgroundLoop
 from shared.db import is_postgres
 from shared.events.schemas import NotificationDelivered, NotificationFailed
 from shared.outbox import Outbox
@@ -36,7 +37,9 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
 
-class DeliveryWorker:
+class DeliveryWorker(BackgroundLoop):
+    task_name = "delivery-worker"
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession], outbox: Outbox, settings: NotificationSettings,
                  *, email: EmailSender | None = None, webhooks: WebhookSender | None = None) -> None:
         self._sessions = sessions
@@ -45,16 +48,9 @@ class DeliveryWorker:
         self._email = email or EmailSender(settings)
         self._webhooks = webhooks or WebhookSender(settings)
         self._slots = asyncio.Semaphore(settings.delivery_concurrency)
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="delivery-worker")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await super().stop()
         await self._webhooks.close()
 
     async def _run(self) -> None:
