@@ -23,7 +23,6 @@ from shared.events import Envelope, EventData
 from shared.events.schemas import NotificationFailed
 from shared.outbox import Outbox
 
-remember_profile = recipients.remember_profile
 UNKNOWN_RECIPIENT = "unknown recipient: no profile with an email for this NIP in the notification read model"
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.notification import templates_succession as ts
-from services.notification.templates_base import Rendered
+from services.notification.templates_base import Rendered, greeting
 from shared.events import EventData
 from shared.events.schemas import (
     AssessmentCompleted, CandidateNominated, CommitteeDecided, DataQualityChanged, ReadinessChanged, RiskSignaled,
@@ -147,8 +147,6 @@ def render(event_type: str, event: EventData, name: str | None, language: str) -
 
 def digest(name: str | None, day: str, items: list[tuple[str, str]], language: str) -> Rendered:
     """One email for a day's notifications: (title, body) each."""
-    from services.notification.templates_base import greeting
-
     parts = "\n\n".join(f"{i}. {title}\n{body}" for i, (title, body) in enumerate(items, 1))
     if language == "en":
         return Rendered(f"Talenta: your {len(items)} notification(s) of {day}",
