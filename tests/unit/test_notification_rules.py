@@ -153,3 +153,20 @@ def test_the_digest_lists_the_day_in_the_asn_language() -> None:
     assert templates.digest("Siti", "2026-11-29", items, "id").title == "Talenta: 2 pemberitahuan Anda tanggal 2026-11-29"
     body = templates.digest("Siti", "2026-11-29", items, "en").body
     assert "1. Judul 1\nIsi 1" in body and "2. Judul 2\nIsi 2" in body
+
+
+def test_an_endpoint_gets_the_event_types_it_asked_for_and_an_unheld_role_is_named() -> None:
+    from services.notification.models import WebhookEndpoint
+    from services.notification.recipients import Directory
+
+    every = WebhookEndpoint(id=1, agency_id="a", url="https://a/1", secret="s", event_types="[]", active=True)
+    risks = WebhookEndpoint(id=2, agency_id="a", url="https://a/2", secret="s", event_types='["risk.signaled"]',
+                            active=True)
+    directory = Directory(asn={}, preferences={}, contacts={}, endpoints={"a": [every, risks]})
+    assert [e.id for e in directory.webhooks("a", "risk.signaled")] == [1, 2]
+    assert [e.id for e in directory.webhooks("a", "talent.reclassified")] == [1]
+    assert directory.webhooks("b", "risk.signaled") == []
+    nobody = directory.holders("a", "hr_admin")
+    assert [(p.recipient, p.failure) for p in nobody] == [("agency:a/hr_admin", "no hr_admin contact is registered for agency a")]
+    unknown = directory.person("198609262015051001")
+    assert not unknown.known and unknown.language == "id" and unknown.email is None
