@@ -1,26 +1,36 @@
-"""Assessment use cases: record ratings and assessments, compute the axes, emit events via the outbox."""
+"""Assessment use cases shared by the others: the read model of ASN, SKP ratings and the performance axis."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.assessment import domain
-from services.assessment.models import Assessment, KnownAsn, PerformanceRating
-from services.assessment.schemas import AssessmentIn, PerformanceRatingIn
+from services.assessment.models import KnownAsn, PerformanceRating, PerformanceStanding
+from services.assessment.policy import current_policy
+from services.assessment.schemas import PerformanceRatingIn
 from shared.auth import Principal
 from shared.errors import Problem, field_error
-from shared.events.schemas import AssessmentCompleted, CompetencyGap, PerformanceRated, ProfileSnapshot
+from shared.events.schemas import PerformanceRated, ProfileSnapshot
 from shared.events.vocabulary import Rating
 from shared.outbox import Outbox
 
-POLICY = domain.DEFAULT_POLICY
 
-
-async def _asn_in_scope(session: AsyncSession, nip: str, principal: Principal) -> KnownAsn:
-    asn = await session.get(KnownAsn, nip)
+async def asn_in_scope(session: AsyncSession, nip: str, principal: Principal, *, lock: bool = False) -> KnownAsn:
+    """The ASN from the read model, within the caller's agency; `lock` serialises writes per ASN (PostgreSQL)."""
+    query = select(KnownAsn).where(KnownAsn.nip == nip)
+    asn = await session.scalar(query.with_for_update() if lock else query)
     if asn is None or not principal.can_see_agency(asn.agency_id):
         raise field_error("nip", f"no ASN with NIP {nip} is known in your agency (is the profile registered?)")
+    return asn
+
+
+def person_in_scope(asn: KnownAsn | None, nip: str, principal: Principal) -> KnownAsn:
+    """For reads: 404 (not 403) for someone the caller may not see, so nothing is revealed."""
+    if asn is None or not principal.can_see_person(nip, asn.agency_id):
+        raise Problem(404, "Not found", f"No ASN {nip} is visible to you.")
     return asn
 
 
@@ -30,7 +40,7 @@ async def record_rating(
     """Returns the rating and whether it is new; the same rating sent again changes nothing."""
     rating = body.rating or domain.rating_from_judgements(body.hasil_kerja, body.perilaku_kerja)  # type: ignore[arg-type]
     async with session.begin():
-        asn = await _asn_in_scope(session, body.nip, principal)
+        asn = await asn_in_scope(session, body.nip, principal, lock=True)
         existing = await session.scalar(
             select(PerformanceRating).where(PerformanceRating.nip == body.nip, PerformanceRating.year == body.year)
         )
@@ -47,52 +57,46 @@ async def record_rating(
         history = (await session.execute(
             select(PerformanceRating.year, PerformanceRating.rating).where(PerformanceRating.nip == body.nip)
         )).all()
-        result = domain.performance_level({year: Rating(r) for year, r in history}, POLICY)
-        assert result is not None  # the rating just added is there
-        await outbox.emit(session, PerformanceRated(
-            nip=body.nip, agency_id=asn.agency_id, year=body.year, rating=rating,
-            performance_level=result.level, years_considered=result.years_considered, policy_version=POLICY.version,
-        ), subject=body.nip)
+        policy = await current_policy(session, asn.agency_id)
+        standing = await session.get(PerformanceStanding, body.nip)
+        await refresh_performance(session, outbox, asn.nip, asn.agency_id, {y: Rating(r) for y, r in history},
+                                  standing, policy, rated_year=body.year)
     return row, True
 
 
-async def record_assessment(
-    session: AsyncSession, outbox: Outbox, body: AssessmentIn, principal: Principal
-) -> tuple[Assessment, bool]:
-    """Returns the assessment and whether it is new; the same (NIP, date, method) is never stored twice."""
-    scores = [domain.CompetencyScore(c.competency, c.required, c.achieved) for c in body.competencies]
-    jpm = domain.job_person_match(scores)
-    level = domain.potential_level(jpm, POLICY)
-    async with session.begin():
-        asn = await _asn_in_scope(session, body.nip, principal)
-        existing = await session.scalar(select(Assessment).where(
-            Assessment.nip == body.nip, Assessment.assessed_on == body.assessed_on, Assessment.method == body.method
-        ))
-        if existing is not None:
-            return existing, False
-        row = Assessment(
-            nip=body.nip, agency_id=asn.agency_id, assessed_on=body.assessed_on, method=body.method.value,
-            assessor=body.assessor, competencies=[c.model_dump() for c in body.competencies], jpm=jpm,
-            potential_level=level.value, valid_until=domain.valid_until(body.assessed_on, POLICY),
-            policy_version=POLICY.version, recorded_by=principal.subject,
-        )
-        session.add(row)
-        await session.flush()
-        await outbox.emit(session, AssessmentCompleted(
-            nip=row.nip, agency_id=row.agency_id, assessment_id=row.id, assessed_on=row.assessed_on,
-            method=row.method, jpm=jpm, potential_level=level, valid_until=row.valid_until,
-            gaps=[CompetencyGap(competency=s.competency, required=s.required, achieved=s.achieved, gap=s.gap)
-                  for s in scores],
-            policy_version=POLICY.version,
-        ), subject=row.nip)
-    return row, True
+async def refresh_performance(
+    session: AsyncSession, outbox: Outbox, nip: str, agency_id: str, ratings: Mapping[int, Rating],
+    standing: PerformanceStanding | None, policy: domain.AgencyPolicy, *, rated_year: int | None = None,
+    reason: str | None = None,
+) -> bool:
+    """Recompute the ASN's performance level and keep their standing. A new rating (`rated_year`) is always
+    published; a re-evaluation only when the level changed. Returns whether an event was emitted."""
+    result = domain.performance_level(ratings, policy)
+    if result is None:
+        return False
+    changed = standing is None or standing.performance_level != result.level.value
+    if standing is None:
+        standing = PerformanceStanding(nip=nip)
+        session.add(standing)
+    standing.agency_id, standing.performance_level = agency_id, result.level.value
+    standing.years_considered, standing.average_score = result.years_considered, result.average_score
+    standing.latest_year, standing.policy_version = max(ratings), policy.version
+    if rated_year is None and not changed:
+        return False
+    year = rated_year if rated_year is not None else max(ratings)
+    await outbox.emit(session, PerformanceRated(
+        nip=nip, agency_id=agency_id, year=year, rating=ratings[year], performance_level=result.level,
+        years_considered=result.years_considered, policy_version=policy.version,
+        average_score=result.average_score, reason=reason,
+    ), subject=nip)
+    return True
 
 
 async def remember_profile(session: AsyncSession, snapshot: ProfileSnapshot) -> None:
     """Keep the read model of ASN current from a profile snapshot (idempotent upsert)."""
     asn = await session.get(KnownAsn, snapshot.nip)
     if asn is None:
-        session.add(KnownAsn(nip=snapshot.nip, agency_id=snapshot.agency_id, name=snapshot.name,
-                             position_type=snapshot.position_type))
-    else:
-        asn.agency_id, asn.name, asn.position_type = snapshot.agency_id, snapshot.name, snapshot.position_type
+        asn = KnownAsn(nip=snapshot.nip)
+        session.add(asn)
+    asn.agency_id, asn.name, asn.position_type = snapshot.agency_id, snapshot.name, snapshot.position_type
+    asn.position_code, asn.position_title = snapshot.position_code, snapshot.position_title

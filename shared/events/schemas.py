@@ -81,6 +81,8 @@ class PerformanceRated(EventData):
     performance_level: PerformanceLevel
     years_considered: list[int]
     policy_version: str
+    average_score: float | None = None
+    reason: str | None = None  # set when a policy change re-evaluated the level
 
 
 class CompetencyGap(BaseModel):
@@ -106,6 +108,15 @@ class AssessmentCompleted(EventData):
     valid_until: date
     gaps: list[CompetencyGap]
     policy_version: str
+    version: int | None = None  # of this assessment: 1 as recorded, then one per correction or re-evaluation
+    change: Literal["original", "correction", "re_evaluation"] | None = None
+    reason: str | None = None
+    supersedes: str | None = None  # the result (version id) this one replaces: an earlier version or assessment
+    result_id: str | None = None  # this version's id
+    target_position_code: str | None = None  # matched against a named position instead of the current one
+    standard_source: str | None = None  # position:<code> | position_type:<type> | request
+    weights: dict[str, float] | None = None  # the agency's weights, when the JPM was weighted
+    potential_score: float | None = None  # the assessor's overall score, when given
 
 
 class TalentReclassified(EventData):
