@@ -43,11 +43,15 @@ async def _current(session: AsyncSession, nip: str) -> Assessment | None:
                                 .order_by(Assessment.recorded_at.desc()).limit(1))
 
 
-async def _checked_competencies(session: AsyncSession, asn: KnownAsn, competencies: list[CompetencyResult],
-                                target_position_code: str | None) -> tuple[catalogue.Standard, str]:
+async def _require_catalogued(session: AsyncSession, asn: KnownAsn, competencies: list[CompetencyResult]) -> None:
     names = [c.competency for c in competencies]
     kinds = await catalogue.kinds_for(session, asn.agency_id, names)
     catalogue.require_known(kinds, names, "competencies.{i}.competency")
+
+
+async def _checked_competencies(session: AsyncSession, asn: KnownAsn, competencies: list[CompetencyResult],
+                                target_position_code: str | None) -> tuple[catalogue.Standard, str]:
+    await _require_catalogued(session, asn, competencies)
     return await catalogue.resolve_standard(session, asn, target_position_code,
                                             {c.competency: c.required for c in competencies})
 
@@ -60,6 +64,7 @@ async def record_assessment(
     fingerprint = _fingerprint(body)
     async with session.begin():
         asn = await asn_in_scope(session, body.nip, principal, lock=True)
+        await _require_catalogued(session, asn, body.competencies)
         existing = await session.scalar(select(Assessment).where(
             Assessment.nip == body.nip, Assessment.assessed_on == body.assessed_on, Assessment.method == body.method,
         ).order_by(Assessment.version.desc()).limit(1))
