@@ -7,7 +7,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.assessment import catalogue, domain
@@ -38,22 +38,21 @@ def _fingerprint(body: AssessmentIn) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-async def _current(session: AsyncSession, nip: str) -> Assessment | None:
-    return await session.scalar(select(Assessment).where(Assessment.nip == nip, Assessment.superseded_by.is_(None))
-                                .order_by(Assessment.recorded_at.desc()).limit(1))
-
-
-async def _require_catalogued(session: AsyncSession, asn: KnownAsn, competencies: list[CompetencyResult]) -> None:
-    names = [c.competency for c in competencies]
-    kinds = await catalogue.kinds_for(session, asn.agency_id, names)
-    catalogue.require_known(kinds, names, "competencies.{i}.competency")
+async def _require_catalogued(session: AsyncSession, asn: KnownAsn,
+                              competencies: list[CompetencyResult]) -> dict[str, str]:
+    """The agency's catalogue (name → kind), after checking every competency is in it."""
+    kinds = await catalogue.kinds_for(session, asn.agency_id)
+    catalogue.require_known(kinds, [c.competency for c in competencies], "competencies.{i}.competency")
+    return kinds
 
 
 async def _checked_competencies(session: AsyncSession, asn: KnownAsn, competencies: list[CompetencyResult],
-                                target_position_code: str | None) -> tuple[catalogue.Standard, str]:
-    await _require_catalogued(session, asn, competencies)
+                                target_position_code: str | None,
+                                kinds: dict[str, str] | None = None) -> tuple[catalogue.Standard, str]:
+    if kinds is None:
+        kinds = await _require_catalogued(session, asn, competencies)
     return await catalogue.resolve_standard(session, asn, target_position_code,
-                                            {c.competency: c.required for c in competencies})
+                                            {c.competency: c.required for c in competencies}, kinds)
 
 
 async def record_assessment(
@@ -64,10 +63,14 @@ async def record_assessment(
     fingerprint = _fingerprint(body)
     async with session.begin():
         asn = await asn_in_scope(session, body.nip, principal, lock=True)
-        await _require_catalogued(session, asn, body.competencies)
-        existing = await session.scalar(select(Assessment).where(
-            Assessment.nip == body.nip, Assessment.assessed_on == body.assessed_on, Assessment.method == body.method,
-        ).order_by(Assessment.version.desc()).limit(1))
+        kinds = await _require_catalogued(session, asn, body.competencies)
+        # one read for both: the versions of this (date, method), and the ASN's result in force
+        same_or_current = (await session.scalars(select(Assessment).where(Assessment.nip == body.nip, or_(
+            Assessment.superseded_by.is_(None),
+            (Assessment.assessed_on == body.assessed_on) & (Assessment.method == body.method),
+        )).order_by(Assessment.version.desc()))).all()
+        existing = next((r for r in same_or_current
+                         if (r.assessed_on, r.method) == (body.assessed_on, body.method.value)), None)
         if existing is not None:
             original = existing if existing.version == 1 else await session.get(Assessment, existing.assessment_id)
             if original is not None and original.fingerprint in (fingerprint, ""):
@@ -76,7 +79,8 @@ async def record_assessment(
                           f"{body.assessed_on} (id {existing.id}) with other results; to change it, POST a correction "
                           f"with a reason to /v1/assessments/{existing.id}/corrections.",
                           errors=[{"field": "assessed_on", "message": "already assessed with this method on this date"}])
-        standard, source = await _checked_competencies(session, asn, body.competencies, body.target_position_code)
+        standard, source = await _checked_competencies(session, asn, body.competencies, body.target_position_code,
+                                                       kinds)
         policy = await current_policy(session, asn.agency_id)
         row_id = new_id()
         row = Assessment(
@@ -87,7 +91,7 @@ async def record_assessment(
             fingerprint=fingerprint, recorded_by=principal.subject,
         )
         _apply(row, domain.evaluate(scores(row), row.assessed_on, policy))
-        previous = await _current(session, body.nip)
+        previous = next((r for r in same_or_current if r.superseded_by is None), None)
         if previous is not None and previous.assessed_on > row.assessed_on:
             row.superseded_by = previous.id  # a late entry of an older assessment is history at once
             previous = None

@@ -31,12 +31,13 @@ async def catalogue(session: AsyncSession, agency_id: str | None) -> list[Compet
     return list((await session.scalars(query)).all())
 
 
-async def kinds_for(session: AsyncSession, agency_id: str, names: Iterable[str]) -> dict[str, str]:
-    """Name → kind for the given names known to the agency (national ∪ its technical ones)."""
-    names = set(names)
-    rows = (await session.execute(select(Competency.name, Competency.kind).where(
-        Competency.name.in_(names), or_(Competency.owner == NATIONAL, Competency.owner == agency_id)))).all()
-    return {name: kind for name, kind in rows}
+async def kinds_for(session: AsyncSession, agency_id: str, names: Iterable[str] | None = None) -> dict[str, str]:
+    """Name → kind of the competencies known to the agency (national ∪ its technical ones), or of `names` only."""
+    query = select(Competency.name, Competency.kind).where(or_(Competency.owner == NATIONAL,
+                                                               Competency.owner == agency_id))
+    if names is not None:
+        query = query.where(Competency.name.in_(set(names)))
+    return {name: kind for name, kind in (await session.execute(query)).all()}
 
 
 def require_known(kinds: dict[str, str], names: list[str], field: str) -> None:
@@ -91,19 +92,21 @@ Standard = list[dict[str, Any]]  # [{"competency", "required", "group"}], as sto
 
 
 async def resolve_standard(session: AsyncSession, asn: KnownAsn, target_position_code: str | None,
-                           given: dict[str, int | None]) -> tuple[Standard, str]:
+                           given: dict[str, int | None], kinds: dict[str, str]) -> tuple[Standard, str]:
     """The standard an assessment is matched against, and where it came from: a named target position's,
-    the ASN's current position's, the default of their position type's, or else the levels the request gave."""
-    row: CompetencyStandard | None = None
-    if target_position_code is not None:
-        row = await session.get(CompetencyStandard, (asn.agency_id, POSITION, target_position_code))
-        if row is None:
-            raise field_error("target_position_code",
-                              f"no competency standard for position {target_position_code!r} in {asn.agency_id}")
-    if row is None and asn.position_code:
-        row = await session.get(CompetencyStandard, (asn.agency_id, POSITION, asn.position_code))
-    if row is None and asn.position_type:
-        row = await session.get(CompetencyStandard, (asn.agency_id, POSITION_TYPE, asn.position_type))
+    the ASN's current position's, the default of their position type's, or else the levels the request gave.
+    `kinds` is the agency's catalogue (name → kind)."""
+    candidates = [(POSITION, target_position_code)] if target_position_code is not None else [
+        (POSITION, asn.position_code), (POSITION_TYPE, asn.position_type)]
+    candidates = [(scope, key) for scope, key in candidates if key]
+    found = {(r.scope, r.key): r for r in (await session.scalars(select(CompetencyStandard).where(
+        CompetencyStandard.agency_id == asn.agency_id,
+        or_(*[(CompetencyStandard.scope == scope) & (CompetencyStandard.key == key) for scope, key in candidates]),
+    ))).all()} if candidates else {}
+    row = next((found[c] for c in candidates if c in found), None)
+    if row is None and target_position_code is not None:
+        raise field_error("target_position_code",
+                          f"no competency standard for position {target_position_code!r} in {asn.agency_id}")
     if row is not None:
         for i, (name, required) in enumerate(given.items()):
             expected = row.requirements.get(name)
@@ -111,7 +114,6 @@ async def resolve_standard(session: AsyncSession, asn: KnownAsn, target_position
                 raise field_error(f"competencies.{i}.required", f"the standard ({row.scope} {row.key}) requires "
                                   f"{name} at {expected if expected is not None else 'no level'}, not {required}; "
                                   "leave `required` out")
-        kinds = await kinds_for(session, asn.agency_id, row.requirements)
         return ([{"competency": name, "required": level, "group": group_of(kinds.get(name, "technical")).value}
                  for name, level in row.requirements.items()], f"{row.scope}:{row.key}")
     missing = [i for i, level in enumerate(given.values()) if level is None]
@@ -120,6 +122,5 @@ async def resolve_standard(session: AsyncSession, asn: KnownAsn, target_position
         raise field_error(f"competencies.{missing[0]}.required",
                           f"no competency standard for {where} in {asn.agency_id}: give the required level of every "
                           "competency, name a target_position_code, or define the standard first")
-    kinds = await kinds_for(session, asn.agency_id, given)
     return ([{"competency": name, "required": level, "group": group_of(kinds.get(name, "technical")).value}
              for name, level in given.items()], "request")
