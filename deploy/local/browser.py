@@ -22,7 +22,6 @@ FLAGS = (
     "--disable-sync",
     "--no-first-run",
     "--hide-scrollbars",
-    "--window-size=1400,900",
     # Virtual time: the page's scripts, timers and fetches settle before the DOM is dumped,
     # and an idle page fast-forwards, so this usually costs about a second, not ten.
     "--virtual-time-budget=10000",
@@ -35,12 +34,14 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def render(url: str, *, screenshot: Path | None = None, timeout: float = 60) -> str:
-    """Load ``url`` headless and return its DOM after scripts ran; optionally save a PNG too."""
+def render(url: str, *, screenshot: Path | None = None, timeout: float = 60,
+           window: tuple[int, int] = (1400, 900)) -> str:
+    """Load ``url`` headless and return its DOM after scripts ran; optionally save a PNG too. Pages that
+    virtualise long lists (Zipkin's span rows) only put what fits the window into the DOM."""
     chromium = chromium_path()
     if chromium is None:
         raise RuntimeError("Chromium is needed to render pages: apt-get install -y chromium")
-    args = [chromium, *FLAGS]
+    args = [chromium, *FLAGS, f"--window-size={window[0]},{window[1]}"]
     if screenshot is not None:
         screenshot = Path(screenshot).resolve()
         screenshot.unlink(missing_ok=True)

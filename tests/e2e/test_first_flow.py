@@ -171,9 +171,9 @@ def test_first_flow_on_postgres(system_on_postgres: dict[str, str], spans_file: 
 
     _poll(services_in_zipkin, timeout=30, what="the trace to reach Zipkin")
     screenshot = artifacts / "zipkin-first-flow-trace.png"
-    page = render(zipkin.trace_url(trace_id), screenshot=screenshot)
-    # the page shows this trace, from the portal's request into the next service (rows further down are
-    # virtualised out of the DOM; the Zipkin API above showed all three services in the trace)
+    page = render(zipkin.trace_url(trace_id), screenshot=screenshot, window=(1400, 1600))
+    # the page shows this trace, from the portal's request into the next service (rows below the window are
+    # virtualised out of the DOM, hence a tall window; the Zipkin API above showed all three services in the trace)
     assert trace_id in page
     assert "post /v1/assessments" in page and "succession" in page
     assert "talenta.assessment.events handle assessment.completed" in page
