@@ -13,7 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.assessment import domain
 from services.assessment.assessments import emit_completed, scores
-from services.assessment.models import Assessment, KnownAsn, PerformanceRating, PerformanceStanding, ReevaluationJob
+from services.assessment.models import (
+    Assessment,
+    KnownAsn,
+    PerformanceRating,
+    PerformanceStanding,
+    ReevaluationJob,
+    new_id,
+)
 from services.assessment.policy import UNFINISHED, policy_by_version
 from services.assessment.service import refresh_performance
 from shared.events.vocabulary import Rating
@@ -61,7 +68,7 @@ async def _reevaluate_assessments(session: AsyncSession, outbox: Outbox, job: Re
                 old.jpm, old.potential_level, old.valid_until):
             continue  # same result under the new policy: nothing to record
         row = Assessment(
-            assessment_id=old.assessment_id, version=old.version + 1, change="re_evaluation", reason=reason,
+            id=new_id(), assessment_id=old.assessment_id, version=old.version + 1, change="re_evaluation", reason=reason,
             nip=old.nip, agency_id=old.agency_id, assessed_on=old.assessed_on, method=old.method,
             assessor=old.assessor, potential_score=old.potential_score, competencies=old.competencies,
             standard=old.standard, standard_source=old.standard_source, target_position_code=old.target_position_code,
@@ -70,7 +77,6 @@ async def _reevaluate_assessments(session: AsyncSession, outbox: Outbox, job: Re
             policy_version=policy.version,
         )
         session.add(row)
-        await session.flush()
         old.superseded_by = row.id
         job.assessments_changed += 1
         if (row.potential_level, row.valid_until) != (old.potential_level, old.valid_until):

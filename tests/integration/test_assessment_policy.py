@@ -10,9 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from deploy.local.kafka import LocalKafka
 from services.assessment.app import create_app
+from services.assessment.reevaluation import run_batch
 from services.assessment.settings import AssessmentSettings
 from shared.events.topics import ASSESSMENT_EVENTS
 from tests.integration.assessment_helpers import Agency, bearer, seed_asn
@@ -175,7 +177,6 @@ async def test_a_policy_change_reevaluates_and_publishes_only_changed_levels(
 
 
 async def _drained(runtime: Any) -> bool:
-    from sqlalchemy import func, select
     table = runtime.outbox.table
     async with runtime.sessions() as session:
         return (await session.scalar(select(func.count()).select_from(table).where(table.c.published_at.is_(None)))) == 0
@@ -184,8 +185,6 @@ async def _drained(runtime: Any) -> bool:
 async def test_a_job_resumes_from_its_cursor_and_a_newer_policy_supersedes_it(
     kafka: LocalKafka, pg_database: str, unique: str
 ) -> None:
-    from services.assessment.reevaluation import run_batch
-
     a = Agency(unique, "a")
     settings = AssessmentSettings(database_url=pg_database, kafka_bootstrap_servers=kafka.bootstrap_servers,
                                   kafka_group_prefix=f"resume-{unique}", reevaluation_batch_size=2)

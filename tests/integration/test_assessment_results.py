@@ -3,17 +3,24 @@ duplicates, re-assessment (supersession) and corrections (new versions), SKP lev
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 
 from deploy.local.kafka import LocalKafka
 from services.assessment.app import create_app
 from services.assessment.settings import AssessmentSettings
+from shared.events import Envelope
+from shared.events.schemas import ProfileRegistered, ProfileUpdated
+from shared.events.topics import PROFILE_EVENTS
+from services.assessment.models import KnownAsn
 from tests.integration.assessment_helpers import NATIONAL_NINE, Agency, bearer, outbox_events, seed_asn
-from tests.integration.test_http_api import NIP_NEVER_REGISTERED, _settings, assert_problem, running
+from tests.integration.kafka_helpers import eventually
+from tests.integration.test_http_api import NIP_NEVER_REGISTERED, _settings, assert_problem, fresh_nip, running
 
 pytestmark = pytest.mark.infra
 BKN = bearer(subject="bkn-1", roles=["bkn"])
@@ -239,3 +246,36 @@ async def test_skp_ratings_and_the_performance_level(kafka: LocalKafka, tmp_path
             assert_problem(await http.get("/v1/performance-ratings", params={"nip": nip}, headers=outsider), 404)
         assert_problem(await http.post("/v1/performance-ratings", json={"nip": nip, "year": 2022, "rating": "baik"},
                                        headers=b.hr), 422, "nip")
+
+
+async def test_the_profile_snapshot_names_the_position_whose_standard_applies(
+    kafka: LocalKafka, tmp_path: Path, unique: str
+) -> None:
+    """Profile events on the real broker keep the read model's current position; the standard follows it."""
+    a = Agency(unique, "a")
+    nip = fresh_nip()
+    snapshot = dict(nip=nip, agency_id=a.id, name="Rina", sex="female", birth_date=date(1980, 1, 1),
+                    position_type="pengawas", position_code="kasubbag-umum", position_title="Kasubbag Umum")
+    async with running(create_app, _settings(AssessmentSettings, kafka, tmp_path, unique)) as (http, runtime):
+        for path, requirements in (("standards/kasubbag-umum", {"Integritas": 3, "Kerjasama": 3}),
+                                   ("standards/kabag-umum", {"Integritas": 4, "Kerjasama": 4})):
+            assert (await http.put(f"/v1/agencies/{a.id}/{path}", json={"requirements": requirements},
+                                   headers=a.hr)).status_code == 201
+        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, enable_idempotence=True)
+        await producer.start()
+        try:
+            for data in (ProfileRegistered(**snapshot),
+                         ProfileUpdated(**{**snapshot, "position_type": "administrator",
+                                           "position_code": "kabag-umum", "position_title": "Kabag Umum"})):
+                envelope = Envelope.wrap(data, source="profile", subject=nip)
+                await producer.send_and_wait(PROFILE_EVENTS, envelope.to_bytes(), key=nip.encode())
+        finally:
+            await producer.stop()
+
+        async def promoted() -> bool:
+            async with runtime.sessions() as session:
+                asn = await session.get(KnownAsn, nip)
+                return asn is not None and (asn.position_code, asn.position_title) == ("kabag-umum", "Kabag Umum")
+        await eventually(promoted, what="the profile update to reach the read model")
+        result = await post(http, assessment(nip, {"Integritas": 4, "Kerjasama": 3}), a.hr)
+        assert (result["standard_source"], result["jpm"]) == ("position:kabag-umum", 87.5)
