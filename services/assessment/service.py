@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -92,11 +92,14 @@ async def refresh_performance(
     return True
 
 
-async def remember_profile(session: AsyncSession, snapshot: ProfileSnapshot) -> None:
-    """Keep the read model of ASN current from a profile snapshot (idempotent upsert)."""
-    asn = await session.get(KnownAsn, snapshot.nip)
-    if asn is None:
-        asn = KnownAsn(nip=snapshot.nip)
-        session.add(asn)
-    asn.agency_id, asn.name, asn.position_type = snapshot.agency_id, snapshot.name, snapshot.position_type
-    asn.position_code, asn.position_title = snapshot.position_code, snapshot.position_title
+async def remember_profiles(session: AsyncSession, snapshots: Sequence[ProfileSnapshot]) -> None:
+    """Keep the read model of ASN current from profile snapshots, in offset order (idempotent upserts)."""
+    latest = {s.nip: s for s in snapshots}  # a later snapshot of the same ASN wins
+    known = {a.nip: a for a in (await session.scalars(select(KnownAsn).where(KnownAsn.nip.in_(list(latest))))).all()}
+    for nip, snapshot in latest.items():
+        asn = known.get(nip)
+        if asn is None:
+            asn = KnownAsn(nip=nip)
+            session.add(asn)
+        asn.agency_id, asn.name, asn.position_type = snapshot.agency_id, snapshot.name, snapshot.position_type
+        asn.position_code, asn.position_title = snapshot.position_code, snapshot.position_title
