@@ -150,7 +150,11 @@ async def correct_assessment(
 
 async def emit_completed(session: AsyncSession, outbox: Outbox, row: Assessment, policy: domain.AgencyPolicy,
                          *, supersedes: str | None) -> None:
-    await outbox.emit(session, AssessmentCompleted(
+    await outbox.emit(session, completed_event(row, policy, supersedes=supersedes), subject=row.nip)
+
+
+def completed_event(row: Assessment, policy: domain.AgencyPolicy, *, supersedes: str | None) -> AssessmentCompleted:
+    return AssessmentCompleted(
         nip=row.nip, agency_id=row.agency_id, assessment_id=row.assessment_id, assessed_on=row.assessed_on,
         method=row.method, jpm=row.jpm, potential_level=domain.PotentialLevel(row.potential_level),
         valid_until=row.valid_until,
@@ -159,7 +163,7 @@ async def emit_completed(session: AsyncSession, outbox: Outbox, row: Assessment,
         policy_version=row.policy_version, version=row.version, change=row.change,  # type: ignore[arg-type]
         reason=row.reason, supersedes=supersedes, result_id=row.id, target_position_code=row.target_position_code,
         standard_source=row.standard_source, weights=policy.weights, potential_score=row.potential_score,
-    ), subject=row.nip)
+    )
 
 
 def assessment_out(row: Assessment) -> AssessmentOut:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -91,36 +91,63 @@ async def standards(session: AsyncSession, agency_id: str) -> list[CompetencySta
 Standard = list[dict[str, Any]]  # [{"competency", "required", "group"}], as stored on each result
 
 
-async def resolve_standard(session: AsyncSession, asn: KnownAsn, target_position_code: str | None,
-                           given: dict[str, int | None], kinds: dict[str, str]) -> tuple[Standard, str]:
-    """The standard an assessment is matched against, and where it came from: a named target position's,
-    the ASN's current position's, the default of their position type's, or else the levels the request gave.
-    `kinds` is the agency's catalogue (name → kind)."""
-    candidates = [(POSITION, target_position_code)] if target_position_code is not None else [
-        (POSITION, asn.position_code), (POSITION_TYPE, asn.position_type)]
-    candidates = [(scope, key) for scope, key in candidates if key]
-    found = {(r.scope, r.key): r for r in (await session.scalars(select(CompetencyStandard).where(
-        CompetencyStandard.agency_id == asn.agency_id,
-        or_(*[(CompetencyStandard.scope == scope) & (CompetencyStandard.key == key) for scope, key in candidates]),
-    ))).all()} if candidates else {}
-    row = next((found[c] for c in candidates if c in found), None)
-    if row is None and target_position_code is not None:
+Requirements = Mapping[tuple[str, str], Mapping[str, int]]  # (scope, key) -> competency -> required level
+
+
+def candidates(asn: KnownAsn, target_position_code: str | None) -> list[tuple[str, str]]:
+    """The standards that may apply, in order: a named target position; else the current position, then
+    its position type's default."""
+    if target_position_code is not None:
+        return [(POSITION, target_position_code)]
+    return [(scope, key) for scope, key in ((POSITION, asn.position_code), (POSITION_TYPE, asn.position_type)) if key]
+
+
+def choose_standard(asn: KnownAsn, target_position_code: str | None, given: dict[str, int | None],
+                    found: Requirements, kinds: Mapping[str, str]) -> tuple[Standard, str]:
+    """The standard an assessment is matched against and where it came from (pure: `found` holds the agency's
+    standards that may apply); else the levels the request gave. A 422 Problem names what is wrong."""
+    key = next((c for c in candidates(asn, target_position_code) if c in found), None)
+    if key is None and target_position_code is not None:
         raise field_error("target_position_code",
                           f"no competency standard for position {target_position_code!r} in {asn.agency_id}")
-    if row is not None:
+    if key is not None:
+        requirements = found[key]
         for i, (name, required) in enumerate(given.items()):
-            expected = row.requirements.get(name)
+            expected = requirements.get(name)
             if required is not None and required != expected:
-                raise field_error(f"competencies.{i}.required", f"the standard ({row.scope} {row.key}) requires "
+                raise field_error(f"competencies.{i}.required", f"the standard ({key[0]} {key[1]}) requires "
                                   f"{name} at {expected if expected is not None else 'no level'}, not {required}; "
                                   "leave `required` out")
-        return ([{"competency": name, "required": level, "group": group_of(kinds.get(name, "technical")).value}
-                 for name, level in row.requirements.items()], f"{row.scope}:{row.key}")
+        return _standard(requirements.items(), kinds), f"{key[0]}:{key[1]}"
     missing = [i for i, level in enumerate(given.values()) if level is None]
     if missing:
         where = f"position {asn.position_code!r}" if asn.position_code else "the ASN's position"
         raise field_error(f"competencies.{missing[0]}.required",
                           f"no competency standard for {where} in {asn.agency_id}: give the required level of every "
                           "competency, name a target_position_code, or define the standard first")
-    return ([{"competency": name, "required": level, "group": group_of(kinds.get(name, "technical")).value}
-             for name, level in given.items()], "request")
+    return _standard(given.items(), kinds), "request"  # type: ignore[arg-type]
+
+
+def _standard(requirements: Iterable[tuple[str, int]], kinds: Mapping[str, str]) -> Standard:
+    return [{"competency": name, "required": level, "group": group_of(kinds.get(name, "technical")).value}
+            for name, level in requirements]
+
+
+async def standards_of(session: AsyncSession, agency_id: str, keys: Iterable[tuple[str, str]] | None = None
+                       ) -> dict[tuple[str, str], dict[str, int]]:
+    """The agency's standards (only `keys`, when given) as (scope, key) -> requirements."""
+    query = select(CompetencyStandard.scope, CompetencyStandard.key, CompetencyStandard.requirements).where(
+        CompetencyStandard.agency_id == agency_id)
+    if keys is not None:
+        keys = list(keys)
+        if not keys:
+            return {}
+        query = query.where(or_(*[(CompetencyStandard.scope == scope) & (CompetencyStandard.key == key)
+                                  for scope, key in keys]))
+    return {(scope, key): requirements for scope, key, requirements in (await session.execute(query)).all()}
+
+
+async def resolve_standard(session: AsyncSession, asn: KnownAsn, target_position_code: str | None,
+                           given: dict[str, int | None], kinds: Mapping[str, str]) -> tuple[Standard, str]:
+    found = await standards_of(session, asn.agency_id, candidates(asn, target_position_code))
+    return choose_standard(asn, target_position_code, given, found, kinds)

@@ -5,10 +5,12 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.imports.tables import import_tables
 from shared.models import new_base, utcnow
 
 Base = new_base()
 metadata = Base.metadata
+import_tables(metadata)
 
 
 def new_id() -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.assessment import domain
-from services.assessment.assessments import emit_completed, scores
+from services.assessment.assessments import completed_event, scores
 from services.assessment.models import (
     Assessment,
     KnownAsn,
@@ -23,6 +23,7 @@ from services.assessment.models import (
 )
 from services.assessment.policy import UNFINISHED, policy_by_version
 from services.assessment.service import refresh_performance
+from shared.events import EventData
 from shared.events.vocabulary import Rating
 from shared.outbox import Outbox
 
@@ -60,6 +61,7 @@ async def _reevaluate_assessments(session: AsyncSession, outbox: Outbox, job: Re
                                   policy: domain.AgencyPolicy, reason: str) -> None:
     current = (await session.scalars(select(Assessment).where(
         Assessment.nip.in_(nips), Assessment.superseded_by.is_(None)))).all()
+    events: list[tuple[EventData, str]] = []
     for old in current:
         if old.policy_version == policy.version:
             continue
@@ -80,8 +82,9 @@ async def _reevaluate_assessments(session: AsyncSession, outbox: Outbox, job: Re
         old.superseded_by = row.id
         job.assessments_changed += 1
         if (row.potential_level, row.valid_until) != (old.potential_level, old.valid_until):
-            await emit_completed(session, outbox, row, policy, supersedes=old.id)
-            job.events_emitted += 1
+            events.append((completed_event(row, policy, supersedes=old.id), row.nip))
+    await outbox.emit_many(session, events)
+    job.events_emitted += len(events)
 
 
 async def _reevaluate_performance(session: AsyncSession, outbox: Outbox, job: ReevaluationJob, nips: list[str],
@@ -93,14 +96,18 @@ async def _reevaluate_performance(session: AsyncSession, outbox: Outbox, job: Re
         ratings.setdefault(nip, {})[year] = Rating(rating)
     standings = {s.nip: s for s in (await session.scalars(
         select(PerformanceStanding).where(PerformanceStanding.nip.in_(list(ratings))))).all()}
+    events: list[tuple[EventData, str]] = []
     for nip, by_year in ratings.items():
         standing = standings.get(nip)
         if standing is not None and standing.policy_version == policy.version:
             continue
         # without a reason to publish (a new rating), an event goes out only when the level changed
-        if await refresh_performance(session, outbox, nip, job.agency_id, by_year, standing, policy, reason=reason):
-            job.performance_changed += 1
-            job.events_emitted += 1
+        event = refresh_performance(session, nip, job.agency_id, by_year, standing, policy, reason=reason)
+        if event is not None:
+            events.append((event, nip))
+    await outbox.emit_many(session, events)
+    job.performance_changed += len(events)
+    job.events_emitted += len(events)
 
 
 class ReevaluationRunner:
