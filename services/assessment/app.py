@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.assessment import api, api_admin, handlers, models
+from services.assessment.imports import AssessmentImport, RatingImport
 from services.assessment.reevaluation import ReevaluationRunner
 from services.assessment.settings import AssessmentSettings
 from shared.events.schemas import AssessmentCompleted, PerformanceRated
@@ -22,6 +23,7 @@ DEFINITION = ServiceDefinition(
     routers=[api.router, api_admin.router],
     publishes=[PerformanceRated, AssessmentCompleted],
     subscriptions=handlers.subscriptions,
+    imports=lambda runtime: [AssessmentImport(runtime.outbox), RatingImport(runtime.outbox)],
 )
 
 

@@ -32,7 +32,8 @@ def _apply(row: Assessment, evaluation: domain.Evaluation) -> None:
     row.valid_until, row.policy_version = evaluation.valid_until, evaluation.policy_version
 
 
-def _fingerprint(body: AssessmentIn) -> str:
+def fingerprint(body: AssessmentIn) -> str:
+    """What makes two submissions of the same (NIP, date, method) the same: everything else they say."""
     content = body.model_dump(mode="json", exclude={"nip", "assessed_on", "method"})
     content["competencies"] = sorted(content["competencies"], key=lambda c: c["competency"])
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
@@ -60,7 +61,7 @@ async def record_assessment(
 ) -> tuple[Assessment, bool]:
     """Returns the result and whether it is new. The same (NIP, date, method) sent again with the same content
     returns the recorded result; with other content it is a 409 pointing to the correction route."""
-    fingerprint = _fingerprint(body)
+    content = fingerprint(body)
     async with session.begin():
         asn = await asn_in_scope(session, body.nip, principal, lock=True)
         kinds = await _require_catalogued(session, asn, body.competencies)
@@ -73,7 +74,7 @@ async def record_assessment(
                          if (r.assessed_on, r.method) == (body.assessed_on, body.method.value)), None)
         if existing is not None:
             original = existing if existing.version == 1 else await session.get(Assessment, existing.assessment_id)
-            if original is not None and original.fingerprint in (fingerprint, ""):
+            if original is not None and original.fingerprint in (content, ""):
                 return existing, False
             raise Problem(409, "Already assessed", f"{body.nip} already has a {body.method} assessment on "
                           f"{body.assessed_on} (id {existing.id}) with other results; to change it, POST a correction "
@@ -88,7 +89,7 @@ async def record_assessment(
             assessed_on=body.assessed_on, method=body.method.value, assessor=body.assessor,
             potential_score=body.potential_score, competencies=[c.model_dump() for c in body.competencies],
             standard=standard, standard_source=source, target_position_code=body.target_position_code,
-            fingerprint=fingerprint, recorded_by=principal.subject,
+            fingerprint=content, recorded_by=principal.subject,
         )
         _apply(row, domain.evaluate(scores(row), row.assessed_on, policy))
         previous = next((r for r in same_or_current if r.superseded_by is None), None)

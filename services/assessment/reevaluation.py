@@ -102,7 +102,7 @@ async def _reevaluate_performance(session: AsyncSession, outbox: Outbox, job: Re
         if standing is not None and standing.policy_version == policy.version:
             continue
         # without a reason to publish (a new rating), an event goes out only when the level changed
-        event = refresh_performance(session, nip, job.agency_id, by_year, standing, policy, reason=reason)
+        _, event = refresh_performance(session, nip, job.agency_id, by_year, standing, policy, reason=reason)
         if event is not None:
             events.append((event, nip))
     await outbox.emit_many(session, events)

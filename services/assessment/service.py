@@ -59,7 +59,7 @@ async def record_rating(
         )).all()
         policy = await current_policy(session, asn.agency_id)
         standing = await session.get(PerformanceStanding, body.nip)
-        event = refresh_performance(session, asn.nip, asn.agency_id, {y: Rating(r) for y, r in history},
+        _, event = refresh_performance(session, asn.nip, asn.agency_id, {y: Rating(r) for y, r in history},
                                     standing, policy, rated_year=body.year)
         if event is not None:
             await outbox.emit(session, event, subject=asn.nip)
@@ -70,13 +70,13 @@ def refresh_performance(
     session: AsyncSession, nip: str, agency_id: str, ratings: Mapping[int, Rating],
     standing: PerformanceStanding | None, policy: domain.AgencyPolicy, *, rated_year: int | None = None,
     reason: str | None = None,
-) -> PerformanceRated | None:
+) -> tuple[PerformanceStanding | None, PerformanceRated | None]:
     """Recompute the ASN's performance level and keep their standing (added to the session when new).
-    Returns the event to publish: always for a new rating (`rated_year`); for a re-evaluation only when the
-    level changed."""
+    Returns the standing and the event to publish: always for a new rating (`rated_year`); for a
+    re-evaluation only when the level changed."""
     result = domain.performance_level(ratings, policy)
     if result is None:
-        return None
+        return standing, None
     changed = standing is None or standing.performance_level != result.level.value
     if standing is None:
         standing = PerformanceStanding(nip=nip)
@@ -85,9 +85,9 @@ def refresh_performance(
     standing.years_considered, standing.average_score = result.years_considered, result.average_score
     standing.latest_year, standing.policy_version = max(ratings), policy.version
     if rated_year is None and not changed:
-        return None
+        return standing, None
     year = rated_year if rated_year is not None else max(ratings)
-    return PerformanceRated(
+    return standing, PerformanceRated(
         nip=nip, agency_id=agency_id, year=year, rating=ratings[year], performance_level=result.level,
         years_considered=result.years_considered, policy_version=policy.version,
         average_score=result.average_score, reason=reason,
