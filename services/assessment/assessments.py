@@ -17,11 +17,11 @@ from services.assessment.schemas import AssessmentIn, AssessmentOut, CompetencyR
 from services.assessment.service import asn_in_scope
 from shared.auth import Principal
 from shared.errors import Problem
-from shared.events.schemas import AssessmentCompleted, CompetencyGap
+from shared.events.schemas import AssessmentCompleted
 from shared.outbox import Outbox
 
 
-def scores(row: Assessment) -> list[domain.CompetencyScore]:
+def scores(row: Any) -> list[domain.CompetencyScore]:
     achieved = {c["competency"]: c["achieved"] for c in row.competencies}
     standard = {s["competency"]: (s["required"], domain.CompetencyGroup(s["group"])) for s in row.standard}
     return domain.scores_against(standard, achieved)
@@ -32,9 +32,11 @@ def _apply(row: Assessment, evaluation: domain.Evaluation) -> None:
     row.valid_until, row.policy_version = evaluation.valid_until, evaluation.policy_version
 
 
-def fingerprint(body: AssessmentIn) -> str:
-    """What makes two submissions of the same (NIP, date, method) the same: everything else they say."""
-    content = body.model_dump(mode="json", exclude={"nip", "assessed_on", "method"})
+def fingerprint(body: AssessmentIn | dict[str, Any]) -> str:
+    """What makes two submissions of the same (NIP, date, method) the same: everything else they say
+    (`body` may be the submission already dumped in JSON mode)."""
+    dumped = body if isinstance(body, dict) else body.model_dump(mode="json")
+    content = {k: v for k, v in dumped.items() if k not in ("nip", "assessed_on", "method")}
     content["competencies"] = sorted(content["competencies"], key=lambda c: c["competency"])
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
@@ -154,17 +156,18 @@ async def emit_completed(session: AsyncSession, outbox: Outbox, row: Assessment,
     await outbox.emit(session, completed_event(row, policy, supersedes=supersedes), subject=row.nip)
 
 
-def completed_event(row: Assessment, policy: domain.AgencyPolicy, *, supersedes: str | None) -> AssessmentCompleted:
-    return AssessmentCompleted(
-        nip=row.nip, agency_id=row.agency_id, assessment_id=row.assessment_id, assessed_on=row.assessed_on,
-        method=row.method, jpm=row.jpm, potential_level=domain.PotentialLevel(row.potential_level),
-        valid_until=row.valid_until,
-        gaps=[CompetencyGap(competency=s.competency, required=s.required, achieved=s.achieved, gap=s.gap)
-              for s in scores(row)],
-        policy_version=row.policy_version, version=row.version, change=row.change,  # type: ignore[arg-type]
-        reason=row.reason, supersedes=supersedes, result_id=row.id, target_position_code=row.target_position_code,
-        standard_source=row.standard_source, weights=policy.weights, potential_score=row.potential_score,
-    )
+def completed_event(row: Any, policy: domain.AgencyPolicy, *, supersedes: str | None,
+                    scored: list[domain.CompetencyScore] | None = None) -> AssessmentCompleted:
+    """The event of a result (an Assessment, or anything with its attributes; `scored`: its scores, when known)."""
+    return AssessmentCompleted.model_validate({
+        "nip": row.nip, "agency_id": row.agency_id, "assessment_id": row.assessment_id, "assessed_on": row.assessed_on,
+        "method": row.method, "jpm": row.jpm, "potential_level": row.potential_level, "valid_until": row.valid_until,
+        "gaps": [{"competency": s.competency, "required": s.required, "achieved": s.achieved, "gap": s.gap}
+                 for s in (scored if scored is not None else scores(row))],
+        "policy_version": row.policy_version, "version": row.version, "change": row.change, "reason": row.reason,
+        "supersedes": supersedes, "result_id": row.id, "target_position_code": row.target_position_code,
+        "standard_source": row.standard_source, "weights": policy.weights, "potential_score": row.potential_score,
+    })
 
 
 def assessment_out(row: Assessment) -> AssessmentOut:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.assessment import catalogue, domain
@@ -21,7 +23,8 @@ from services.assessment.assessments import completed_event, fingerprint, scores
 from services.assessment.models import Assessment, KnownAsn, PerformanceRating, PerformanceStanding, new_id
 from services.assessment.policy import current_policy
 from services.assessment.schemas import AssessmentIn, PerformanceRatingIn
-from services.assessment.service import refresh_performance
+from services.assessment.service import performance_update
+from shared.db import insert_for
 from shared.errors import Problem
 from shared.events import EventData
 from shared.events.vocabulary import Rating
@@ -58,6 +61,7 @@ class _Chunk:
 
     asn: dict[str, KnownAsn]
     kinds: dict[str, dict[str, str]] = field(default_factory=dict)
+    lowercase: dict[str, dict[str, str]] = field(default_factory=dict)  # per agency: lower-case name -> name
     standards: dict[str, dict[tuple[str, str], dict[str, int]]] = field(default_factory=dict)
     policies: dict[str, domain.AgencyPolicy] = field(default_factory=dict)
 
@@ -70,6 +74,7 @@ class _Chunk:
         chunk = cls({a.nip: a for a in rows})
         for agency in {a.agency_id for a in rows}:
             chunk.kinds[agency] = await catalogue.kinds_for(session, agency)
+            chunk.lowercase[agency] = {name.lower(): name for name in chunk.kinds[agency]}
             chunk.standards[agency] = await catalogue.standards_of(session, agency)
             chunk.policies[agency] = await current_policy(session, agency)
         return chunk
@@ -89,13 +94,15 @@ class AssessmentImport:
     async def apply(self, session: AsyncSession, rows: Sequence[SourceRow], context: ImportContext) -> list[RowOutcome]:
         chunk = await _Chunk.load(session, (str(r.fields.get("nip", "")) for r in rows), context)
         nips = list(chunk.asn)
-        known = (await session.scalars(select(Assessment).where(Assessment.nip.in_(nips)).where(or_(
-            Assessment.superseded_by.is_(None), Assessment.version == 1)))).all() if nips else []
-        originals = {(a.nip, a.assessed_on, a.method): a for a in known if a.version == 1}
-        current = {a.nip: a for a in known if a.superseded_by is None}
+        known = (await session.execute(select(
+            Assessment.id, Assessment.nip, Assessment.assessed_on, Assessment.method, Assessment.fingerprint,
+            Assessment.version, Assessment.superseded_by,
+        ).where(Assessment.nip.in_(nips), or_(Assessment.superseded_by.is_(None), Assessment.version == 1)))).all() \
+            if nips else []
+        originals: dict[tuple[str, date, str], Any] = {(a.nip, a.assessed_on, a.method): a for a in known if a.version == 1}
+        current: dict[str, Any] = {a.nip: a for a in known if a.superseded_by is None}
         outcomes: list[RowOutcome] = []
-        new: list[Assessment] = []
-        new_ids: set[str] = set()
+        new: dict[str, dict[str, Any]] = {}
         superseded: list[dict[str, str]] = []
         events: list[tuple[EventData, str]] = []
         for row in rows:
@@ -108,38 +115,37 @@ class AssessmentImport:
             try:
                 body = AssessmentIn.model_validate(
                     {**{k: v for k, v in row.fields.items() if k in HEAD}, "competencies": competencies_of(
-                        row.fields, {name.lower(): name for name in kinds})})
+                        row.fields, chunk.lowercase[asn.agency_id])})
                 catalogue.require_known(kinds, [c.competency for c in body.competencies], "competencies.{i}.competency")
+                dumped = body.model_dump(mode="json")
+                content = fingerprint(dumped)
+                original = originals.get((nip, body.assessed_on, body.method.value))
+                if original is not None:
+                    outcomes.append(RowOutcome(row.number, "unchanged") if original.fingerprint in (content, "") else
+                                    rejected(row, "assessed_on", f"{nip} already has a {body.method.value} assessment "
+                                             f"on {body.assessed_on} (id {original.id}) with other results; correct it "
+                                             "instead"))
+                    continue
+                standard, source = catalogue.choose_standard(asn, body.target_position_code,
+                                                             {c.competency: c.required for c in body.competencies},
+                                                             chunk.standards[asn.agency_id], kinds)
             except ValidationError as exc:
                 outcomes.append(RowOutcome(row.number, "rejected", validation_errors(exc)))
                 continue
             except Problem as problem:
                 outcomes.append(RowOutcome(row.number, "rejected", problem.errors))
                 continue
-            print_ = fingerprint(body)
-            original = originals.get((nip, body.assessed_on, body.method.value))
-            if original is not None:
-                outcomes.append(RowOutcome(row.number, "unchanged") if original.fingerprint in (print_, "") else
-                                rejected(row, "assessed_on", f"{nip} already has a {body.method.value} assessment on "
-                                         f"{body.assessed_on} (id {original.id}) with other results; correct it instead"))
-                continue
-            try:
-                standard, source = catalogue.choose_standard(asn, body.target_position_code,
-                                                             {c.competency: c.required for c in body.competencies},
-                                                             chunk.standards[asn.agency_id], kinds)
-            except Problem as problem:
-                outcomes.append(RowOutcome(row.number, "rejected", problem.errors))
-                continue
             policy = chunk.policies[asn.agency_id]
             row_id = new_id()
-            result = Assessment(
-                id=row_id, assessment_id=row_id, version=1, change="original", nip=nip, agency_id=asn.agency_id,
-                assessed_on=body.assessed_on, method=body.method.value, assessor=body.assessor,
-                potential_score=body.potential_score, competencies=[c.model_dump() for c in body.competencies],
+            result = SimpleNamespace(
+                id=row_id, assessment_id=row_id, version=1, change="original", reason=None, nip=nip,
+                agency_id=asn.agency_id, assessed_on=body.assessed_on, method=body.method.value, assessor=body.assessor,
+                potential_score=body.potential_score, competencies=dumped["competencies"],
                 standard=standard, standard_source=source, target_position_code=body.target_position_code,
-                fingerprint=print_, recorded_by=context.subject,
+                fingerprint=content, recorded_by=context.subject, superseded_by=None,
             )
-            evaluation = domain.evaluate(scores(result), result.assessed_on, policy)
+            scored = scores(result)
+            evaluation = domain.evaluate(scored, result.assessed_on, policy)
             result.jpm, result.potential_level = evaluation.jpm, evaluation.potential_level.value
             result.valid_until, result.policy_version = evaluation.valid_until, evaluation.policy_version
             previous = current.get(nip)
@@ -148,18 +154,18 @@ class AssessmentImport:
             else:
                 current[nip] = result
             if previous is not None:
-                previous.superseded_by = result.id
-                if previous.id not in new_ids:  # one recorded before: updated below with the others
-                    superseded.append({"id": previous.id, "superseded_by": result.id})
+                if previous.id in new:
+                    new[previous.id]["superseded_by"] = row_id
+                else:  # one recorded before: updated below with the others
+                    superseded.append({"id": previous.id, "superseded_by": row_id})
             originals[(nip, result.assessed_on, result.method)] = result
-            new.append(result)
-            new_ids.add(result.id)
-            events.append((completed_event(result, policy, supersedes=previous.id if previous else None), nip))
+            new[row_id] = vars(result)
+            events.append((completed_event(result, policy, supersedes=previous.id if previous else None,
+                                           scored=scored), nip))
             outcomes.append(RowOutcome(row.number, "accepted"))
-        for obj in known:
-            session.expunge(obj)  # written below as one statement, not by the unit of work
-        session.add_all(new)
-        await session.flush()
+        if new:
+            now = datetime.now(UTC)
+            await session.execute(insert(Assessment), [{**values, "recorded_at": now} for values in new.values()])
         if superseded:
             await session.execute(update(Assessment), superseded)
         await self._outbox.emit_many(session, events)
@@ -207,19 +213,26 @@ class RatingImport:
                         "recorded_by": context.subject})
             outcomes.append(RowOutcome(row.number, "accepted"))
         if new:
-            session.add_all(PerformanceRating(**values) for values in new)
-            standings: dict[str, PerformanceStanding | None] = {s.nip: s for s in (await session.scalars(
-                select(PerformanceStanding).where(PerformanceStanding.nip.in_(list(rated))))).all()}
+            now = datetime.now(UTC)
+            await session.execute(insert(PerformanceRating), [{**values, "recorded_at": now} for values in new])
+            previous = dict((await session.execute(select(PerformanceStanding.nip, PerformanceStanding.performance_level)
+                                                   .where(PerformanceStanding.nip.in_(list(rated))))).all())
+            standings: dict[str, dict[str, Any]] = {}
             events: list[tuple[EventData, str]] = []
             for nip, years in rated.items():
                 asn = chunk.asn[nip]
                 for i, year in enumerate(years):  # as if rated one by one: each year published, the level as it stands
                     so_far = {y: r for y, r in ratings[nip].items() if y not in years[i + 1:]}
-                    standing, event = refresh_performance(session, nip, asn.agency_id, so_far, standings.get(nip),
-                                                          chunk.policies[asn.agency_id], rated_year=year)
-                    standings[nip] = standing
+                    values, event = performance_update(nip, asn.agency_id, so_far, previous.get(nip),
+                                                       chunk.policies[asn.agency_id], rated_year=year)
+                    if values is not None:
+                        standings[nip] = {**values, "updated_at": now}
+                        previous[nip] = values["performance_level"]
                     if event is not None:
                         events.append((event, nip))
-            await session.flush()
+            upsert = insert_for(session, PerformanceStanding.__table__)
+            await session.execute(upsert.on_conflict_do_update(index_elements=["nip"], set_={
+                column: upsert.excluded[column] for column in standings[next(iter(standings))] if column != "nip"
+            }), list(standings.values()))
             await self._outbox.emit_many(session, events)
         return outcomes

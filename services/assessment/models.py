@@ -109,8 +109,9 @@ class Assessment(Base):
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     change: Mapped[str] = mapped_column(String(20), server_default="original")  # original | correction | re_evaluation
     reason: Mapped[str | None] = mapped_column(Text)
-    nip: Mapped[str] = mapped_column(String(18), index=True)
-    agency_id: Mapped[str] = mapped_column(String(64), index=True)
+    # by NIP: the unique constraint's index; by agency: ix_assessments_agency_current (fewer indexes to write)
+    nip: Mapped[str] = mapped_column(String(18))
+    agency_id: Mapped[str] = mapped_column(String(64))
     assessed_on: Mapped[date]
     method: Mapped[str] = mapped_column(String(30))
     assessor: Mapped[str] = mapped_column(String(200))

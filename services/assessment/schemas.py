@@ -83,6 +83,8 @@ class CompetencyResult(BaseModel):
 
 def _unique(value: list[CompetencyResult] | None) -> list[CompetencyResult] | None:
     names = [c.competency for c in value or []]
+    if len(set(names)) == len(names):
+        return value
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ValueError(f"competencies listed twice: {', '.join(duplicates)}")

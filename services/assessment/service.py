@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,32 +67,43 @@ async def record_rating(
     return row, True
 
 
+def performance_update(
+    nip: str, agency_id: str, ratings: Mapping[int, Rating], previous_level: str | None,
+    policy: domain.AgencyPolicy, *, rated_year: int | None = None, reason: str | None = None,
+) -> tuple[dict[str, Any] | None, PerformanceRated | None]:
+    """The ASN's standing (column values) by the policy, and the event to publish: always for a new rating
+    (`rated_year`); for a re-evaluation only when the level changed. (None, None) without any rating."""
+    result = domain.performance_level(ratings, policy)
+    if result is None:
+        return None, None
+    values = {"nip": nip, "agency_id": agency_id, "performance_level": result.level.value,
+              "years_considered": result.years_considered, "average_score": result.average_score,
+              "latest_year": max(ratings), "policy_version": policy.version}
+    if rated_year is None and previous_level == result.level.value:
+        return values, None
+    year = rated_year if rated_year is not None else max(ratings)
+    return values, PerformanceRated.model_construct(
+        nip=nip, agency_id=agency_id, year=year, rating=ratings[year], performance_level=result.level,
+        years_considered=result.years_considered, policy_version=policy.version,
+        average_score=result.average_score, reason=reason,
+    )
+
+
 def refresh_performance(
     session: AsyncSession, nip: str, agency_id: str, ratings: Mapping[int, Rating],
     standing: PerformanceStanding | None, policy: domain.AgencyPolicy, *, rated_year: int | None = None,
     reason: str | None = None,
 ) -> tuple[PerformanceStanding | None, PerformanceRated | None]:
-    """Recompute the ASN's performance level and keep their standing (added to the session when new).
-    Returns the standing and the event to publish: always for a new rating (`rated_year`); for a
-    re-evaluation only when the level changed."""
-    result = domain.performance_level(ratings, policy)
-    if result is None:
-        return standing, None
-    changed = standing is None or standing.performance_level != result.level.value
-    if standing is None:
-        standing = PerformanceStanding(nip=nip)
-        session.add(standing)
-    standing.agency_id, standing.performance_level = agency_id, result.level.value
-    standing.years_considered, standing.average_score = result.years_considered, result.average_score
-    standing.latest_year, standing.policy_version = max(ratings), policy.version
-    if rated_year is None and not changed:
-        return standing, None
-    year = rated_year if rated_year is not None else max(ratings)
-    return standing, PerformanceRated(
-        nip=nip, agency_id=agency_id, year=year, rating=ratings[year], performance_level=result.level,
-        years_considered=result.years_considered, policy_version=policy.version,
-        average_score=result.average_score, reason=reason,
-    )
+    """`performance_update` applied to the ORM standing (added to the session when new)."""
+    values, event = performance_update(nip, agency_id, ratings, standing.performance_level if standing else None,
+                                       policy, rated_year=rated_year, reason=reason)
+    if values is not None:
+        if standing is None:
+            standing = PerformanceStanding(nip=nip)
+            session.add(standing)
+        for key, value in values.items():
+            setattr(standing, key, value)
+    return standing, event
 
 
 async def remember_profiles(session: AsyncSession, snapshots: Sequence[ProfileSnapshot]) -> None:

@@ -126,6 +126,8 @@ def upgrade() -> None:
                type_=sa.String(length=80),
                existing_nullable=False)
         batch_op.drop_constraint(batch_op.f('uq_assessments_nip_assessed_on_method'), type_='unique')
+        batch_op.drop_index(batch_op.f('ix_assessments_agency_id'))  # ix_assessments_agency_current covers it
+        batch_op.drop_index(batch_op.f('ix_assessments_nip'))  # the unique constraint's index covers it
         batch_op.create_index('ix_assessments_agency_current', ['agency_id', 'nip', 'superseded_by'], unique=False)
         batch_op.create_index(batch_op.f('ix_assessments_assessment_id'), ['assessment_id'], unique=False)
         batch_op.create_unique_constraint(batch_op.f('uq_assessments_nip_assessed_on_method_version'), ['nip', 'assessed_on', 'method', 'version'])
@@ -161,6 +163,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_assessments_assessment_id'))
         batch_op.drop_index('ix_assessments_agency_current')
         batch_op.create_unique_constraint(batch_op.f('uq_assessments_nip_assessed_on_method'), ['nip', 'assessed_on', 'method'])
+        batch_op.create_index(batch_op.f('ix_assessments_nip'), ['nip'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessments_agency_id'), ['agency_id'], unique=False)
         batch_op.alter_column('policy_version',
                existing_type=sa.String(length=80),
                type_=sa.VARCHAR(length=40),
