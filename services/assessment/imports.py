@@ -59,7 +59,7 @@ def competencies_of(fields: dict[str, Any], catalogue_names: dict[str, str]) -> 
 class _Chunk:
     """What one chunk reads once: the ASN (locked), and per agency its catalogue, standards and policy."""
 
-    asn: dict[str, KnownAsn]
+    asn: dict[str, Any]  # NIP -> row of (nip, agency_id, position_code, position_type), locked
     kinds: dict[str, dict[str, str]] = field(default_factory=dict)
     lowercase: dict[str, dict[str, str]] = field(default_factory=dict)  # per agency: lower-case name -> name
     standards: dict[str, dict[tuple[str, str], dict[str, int]]] = field(default_factory=dict)
@@ -67,10 +67,11 @@ class _Chunk:
 
     @classmethod
     async def load(cls, session: AsyncSession, nips: Iterable[str], context: ImportContext) -> _Chunk:
-        query = select(KnownAsn).where(KnownAsn.nip.in_(sorted(set(nips))))
+        query = select(KnownAsn.nip, KnownAsn.agency_id, KnownAsn.position_code, KnownAsn.position_type).where(
+            KnownAsn.nip.in_(sorted(set(nips))))
         if context.agency_id is not None:
             query = query.where(KnownAsn.agency_id == context.agency_id)
-        rows = (await session.scalars(query.order_by(KnownAsn.nip).with_for_update())).all()
+        rows = (await session.execute(query.order_by(KnownAsn.nip).with_for_update())).all()  # plain rows: no ORM
         chunk = cls({a.nip: a for a in rows})
         for agency in {a.agency_id for a in rows}:
             chunk.kinds[agency] = await catalogue.kinds_for(session, agency)
