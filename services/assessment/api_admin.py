@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from services.assessment import catalogue, policy
 from services.assessment.models import ReevaluationJob
+from services.assessment.reevaluation import runner_of
 from services.assessment.schemas_admin import (
     CompetencyOut,
     JobOut,
@@ -121,7 +122,7 @@ async def change_policy(agency_id: str, body: PolicyIn, session: SessionDep, run
 
     async def record() -> tuple[PolicyChangeOut, int]:
         row, job = await policy.change_policy(session, agency_id, body, principal)
-        request.app.state.reevaluation.wake()
+        runner_of(runtime).wake()
         return PolicyChangeOut(policy=policy.policy_out(agency_id, row), job=policy.job_out(job)), 202
 
     response = await idempotent(session, runtime.idempotency_table, key=idempotency_key, principal=principal,

@@ -1,8 +1,7 @@
 """The assessment service: competency assessments and SKP ratings, the two axes of the grid."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import cast
 
 from fastapi import FastAPI
 
@@ -11,7 +10,14 @@ from services.assessment.imports import AssessmentImport, RatingImport
 from services.assessment.reevaluation import ReevaluationRunner
 from services.assessment.settings import AssessmentSettings
 from shared.events.schemas import AssessmentCompleted, PerformanceRated
-from shared.service_app import ServiceDefinition, create_service_app
+from shared.service_app import Runtime, ServiceDefinition, create_service_app
+
+
+def _reevaluation(runtime: Runtime) -> ReevaluationRunner:
+    settings = cast(AssessmentSettings, runtime.settings)
+    return ReevaluationRunner(runtime.sessions, runtime.outbox, batch_size=settings.reevaluation_batch_size,
+                              poll_seconds=settings.reevaluation_poll_seconds)
+
 
 DEFINITION = ServiceDefinition(
     name="assessment",
@@ -24,26 +30,9 @@ DEFINITION = ServiceDefinition(
     publishes=[PerformanceRated, AssessmentCompleted],
     subscriptions=handlers.subscriptions,
     imports=lambda runtime: [AssessmentImport(runtime.outbox), RatingImport(runtime.outbox)],
+    workers=lambda runtime: [_reevaluation(runtime)],  # resumes unfinished re-evaluation jobs at start-up
 )
 
 
 def create_app(settings: AssessmentSettings | None = None) -> FastAPI:
-    settings = settings or AssessmentSettings()
-    app = create_service_app(DEFINITION, settings)
-    runtime = app.state.runtime
-    runner = ReevaluationRunner(runtime.sessions, runtime.outbox, batch_size=settings.reevaluation_batch_size,
-                                poll_seconds=settings.reevaluation_poll_seconds)
-    app.state.reevaluation = runner
-    plumbing = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with plumbing(app):  # migrations, broker, relay first; then jobs resume where they stopped
-            runner.start()
-            try:
-                yield
-            finally:
-                await runner.stop()
-
-    app.router.lifespan_context = lifespan
-    return app
+    return create_service_app(DEFINITION, settings or AssessmentSettings())

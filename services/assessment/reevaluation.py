@@ -23,9 +23,11 @@ from services.assessment.models import (
 )
 from services.assessment.policy import UNFINISHED, policy_by_version
 from services.assessment.service import refresh_performance
+from shared.background import BackgroundLoop
 from shared.events import EventData
 from shared.events.vocabulary import Rating
 from shared.outbox import Outbox
+from shared.service_app import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -110,27 +112,19 @@ async def _reevaluate_performance(session: AsyncSession, outbox: Outbox, job: Re
     job.events_emitted += len(events)
 
 
-class ReevaluationRunner:
+class ReevaluationRunner(BackgroundLoop):
     """Runs queued jobs in the background; resumes unfinished ones after a restart (the cursor is durable)."""
+
+    task_name = "reevaluation-runner"
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], outbox: Outbox, *, batch_size: int = 500,
                  poll_seconds: float = 1.0, max_failures: int = 5) -> None:
         self._sessions, self._outbox = sessions, outbox
         self.batch_size, self._poll, self._max_failures = batch_size, poll_seconds, max_failures
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="reevaluation-runner")
 
     def wake(self) -> None:
         self._wake.set()
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
 
     async def _next_job(self) -> str | None:
         async with self._sessions() as session:
@@ -173,3 +167,7 @@ class ReevaluationRunner:
                     job.state, job.error, job.finished_at = "failed", f"{type(exc).__name__}: {exc}", datetime.now(UTC)
         except Exception:
             log.exception("could not mark re-evaluation job %s failed", job_id)
+
+
+def runner_of(runtime: Runtime) -> ReevaluationRunner:
+    return next(w for w in runtime.workers if isinstance(w, ReevaluationRunner))

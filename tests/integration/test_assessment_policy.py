@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from deploy.local.kafka import LocalKafka
 from services.assessment.app import create_app
-from services.assessment.reevaluation import run_batch
+from services.assessment.reevaluation import run_batch, runner_of
 from services.assessment.settings import AssessmentSettings
 from shared.events.topics import ASSESSMENT_EVENTS
 from tests.integration.assessment_helpers import Agency, bearer, seed_asn
@@ -190,7 +190,8 @@ async def test_a_job_resumes_from_its_cursor_and_a_newer_policy_supersedes_it(
                                   kafka_group_prefix=f"resume-{unique}", reevaluation_batch_size=2)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        await app.state.reevaluation.stop()  # as if the process had died: the job waits in the database
+        runner = runner_of(app.state.runtime)
+        await runner.stop()  # as if the process had died: the job waits in the database
         runtime = app.state.runtime
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
             nips = []
@@ -210,7 +211,7 @@ async def test_a_job_resumes_from_its_cursor_and_a_newer_policy_supersedes_it(
 
             # a newer version supersedes the unfinished job; the new one re-evaluates everyone against stored results
             second = (await http.post(url, headers=a.hr, json={**THRESHOLDS, "reason": "back to the default"})).json()
-            app.state.reevaluation.start()
+            runner.start()
             superseded = await finished(http, f"/v1/jobs/{first['job']['id']}", a.hr)
             assert superseded["state"] == "superseded" and second["policy"]["version"] in superseded["error"]
             done = await finished(http, f"/v1/jobs/{second['job']['id']}", a.hr)
