@@ -32,13 +32,16 @@ from shared.service_app import Runtime
 log = logging.getLogger(__name__)
 
 
-async def run_batch(session: AsyncSession, outbox: Outbox, job_id: str, batch_size: int) -> bool:
-    """Process the job's next batch in one transaction; returns whether more work remains."""
+async def run_batch(session: AsyncSession, outbox: Outbox, job_id: str, batch_size: int) -> bool | None:
+    """Process the job's next batch in one transaction; returns whether more work remains, or None when
+    another instance holds the job right now."""
     async with session.begin():
         job = await session.scalar(select(ReevaluationJob).where(ReevaluationJob.id == job_id)
                                    .with_for_update(skip_locked=True))
-        if job is None or job.state not in UNFINISHED:
-            return False  # another instance holds it, or it finished or was superseded
+        if job is None:
+            return None
+        if job.state not in UNFINISHED:
+            return False  # finished, or superseded by a newer policy
         if job.state == "queued":
             job.state, job.started_at = "running", datetime.now(UTC)
             job.total = await session.scalar(select(func.count()).select_from(KnownAsn)
@@ -147,7 +150,9 @@ class ReevaluationRunner(BackgroundLoop):
                 async with self._sessions() as session:
                     more = await run_batch(session, self._outbox, job_id, self.batch_size)
                 failures = 0
-                if not more:
+                if more is None:  # another instance is on it: look again later, do not spin
+                    await asyncio.sleep(self._poll)
+                elif not more:
                     await asyncio.sleep(0)  # let others in between jobs
             except asyncio.CancelledError:
                 raise

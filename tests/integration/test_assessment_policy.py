@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from deploy.local.kafka import LocalKafka
 from services.assessment.app import create_app
-from services.assessment.reevaluation import run_batch, runner_of
+from services.assessment.reevaluation import ReevaluationRunner, run_batch, runner_of
 from services.assessment.settings import AssessmentSettings
 from shared.events.topics import ASSESSMENT_EVENTS
 from tests.integration.assessment_helpers import Agency, bearer, seed_asn
@@ -219,3 +219,39 @@ async def test_a_job_resumes_from_its_cursor_and_a_newer_policy_supersedes_it(
             levels = [(await http.get(f"/v1/performance-levels/{n}", headers=a.hr)).json() for n in nips]
             assert {(lv["performance_level"], lv["policy_version"]) for lv in levels} == {
                 ("sesuai_ekspektasi", second["policy"]["version"])}
+
+
+async def test_three_runners_on_one_job_process_each_asn_once(kafka: LocalKafka, pg_database: str, unique: str) -> None:
+    """Like three service instances: batches are claimed with FOR UPDATE SKIP LOCKED on the job row."""
+    a = Agency(unique, "a")
+    settings = AssessmentSettings(database_url=pg_database, kafka_bootstrap_servers=kafka.bootstrap_servers,
+                                  kafka_group_prefix=f"race-{unique}", reevaluation_batch_size=2,
+                                  reevaluation_poll_seconds=0.05)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        runtime = app.state.runtime
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+            nips = [await seed_asn(runtime, a.id) for _ in range(9)]
+            for nip in nips:
+                assert (await http.post("/v1/performance-ratings", headers=a.hr,
+                                        json={"nip": nip, "year": 2025, "rating": "baik"})).status_code == 201
+            others = [ReevaluationRunner(runtime.sessions, runtime.outbox, batch_size=2, poll_seconds=0.05)
+                      for _ in range(2)]
+            for runner in others:
+                runner.start()
+            try:
+                accepted = await http.post(f"/v1/agencies/{a.id}/policy/versions", headers=a.hr,
+                                           json={**THRESHOLDS, "performance_above": 4.0, "reason": "B is above"})
+                job = await finished(http, accepted.headers["Location"], a.hr)
+            finally:
+                for runner in others:
+                    await runner.stop()
+        assert (job["state"], job["processed"], job["performance_changed"], job["events_emitted"]) == (
+            "succeeded", 9, 9, 9)
+        table = runtime.outbox.table
+        async with runtime.sessions() as session:
+            payloads = (await session.scalars(select(table.c.payload).where(
+                table.c.event_type == "performance.rated"))).all()
+        version = accepted.json()["policy"]["version"]
+        republished = [json.loads(p)["data"]["nip"] for p in payloads if json.loads(p)["data"]["policy_version"] == version]
+        assert sorted(republished) == sorted(nips)  # each ASN once
