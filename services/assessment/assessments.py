@@ -128,7 +128,10 @@ async def correct_assessment(
         target = body.target_position_code if "target_position_code" in body.model_fields_set else old.target_position_code
         if body.competencies is None and target == old.target_position_code:
             standard, source = old.standard, old.standard_source
-        elif old.standard_source == "request" and target is None:
+        elif old.standard_source == "request" and target is None:  # levels not restated keep their requirement
+            required = {s["competency"]: s["required"] for s in old.standard}
+            competencies = [c if c.required is not None else c.model_copy(update={"required": required.get(c.competency)})
+                            for c in competencies]
             standard, source = await _checked_competencies(session, asn, competencies, None)
         else:
             standard, source = await _checked_competencies(

@@ -190,6 +190,14 @@ async def test_duplicates_reassessment_and_corrections(kafka: LocalKafka, tmp_pa
             (2, "correction", second["id"])]
         assert events[-1]["reason"] == correction["reason"] and events[-1]["assessment_id"] == second["id"]
 
+        # a result matched against the levels its request gave keeps them when a correction does not restate them
+        unplaced = await seed_asn(runtime, a.id)
+        given = await post(http, {**assessment(unplaced, {}), "competencies": [
+            {"competency": "Integritas", "required": 4, "achieved": 2}]}, a.hr)
+        fixed = await http.post(f"/v1/assessments/{given['id']}/corrections", headers=a.hr, json={
+            "reason": "Integritas was 4", "competencies": [{"competency": "Integritas", "achieved": 4}]})
+        assert fixed.status_code == 201 and fixed.json()["jpm"] == 100.0, fixed.text
+
         # who sees what
         assert (await http.get(f"/v1/assessments/{v2['id']}", headers=a.asn(nip))).status_code == 200
         mine = (await http.get("/v1/assessments", headers=a.asn(nip))).json()["items"]
@@ -203,7 +211,7 @@ async def test_duplicates_reassessment_and_corrections(kafka: LocalKafka, tmp_pa
         assert_problem(await http.post(f"/v1/assessments/{v2['id']}/corrections", json=correction, headers=b.hr), 404)
         assert_problem(await http.post(f"/v1/assessments/{v2['id']}/corrections", json=correction,
                                        headers=a.asn(nip)), 403)
-        assert len((await http.get("/v1/assessments", headers=BKN, params={"agency_id": a.id})).json()["items"]) == 4
+        assert len((await http.get("/v1/assessments", headers=BKN, params={"agency_id": a.id})).json()["items"]) == 6
 
 
 async def test_skp_ratings_and_the_performance_level(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
