@@ -8,6 +8,7 @@ through the API, with a reason)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -15,7 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import JSON, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.assessment import catalogue, domain
@@ -24,7 +25,7 @@ from services.assessment.models import Assessment, KnownAsn, PerformanceRating, 
 from services.assessment.policy import current_policy
 from services.assessment.schemas import AssessmentIn, PerformanceRatingIn
 from services.assessment.service import performance_update
-from shared.db import insert_for
+from shared.db import insert_for, is_postgres
 from shared.errors import Problem
 from shared.events import EventData
 from shared.events.vocabulary import Rating
@@ -82,6 +83,19 @@ class _Chunk:
 
     def unknown(self, row: SourceRow, nip: str) -> RowOutcome:
         return rejected(row, "nip", f"no ASN with NIP {nip} is known in your agency (is the profile registered?)")
+
+
+async def write_rows(session: AsyncSession, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows: PostgreSQL's COPY (no statement parameters to process), else one INSERT."""
+    if not is_postgres(session):
+        await session.execute(insert(table), rows)
+        return
+    columns = [c.name for c in table.columns]
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    records = [tuple(json.dumps(row.get(c)) if c in json_columns else row.get(c) for c in columns) for row in rows]
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    await raw.copy_records_to_table(table.name, records=records, columns=columns)
 
 
 class AssessmentImport:
@@ -166,7 +180,7 @@ class AssessmentImport:
             outcomes.append(RowOutcome(row.number, "accepted"))
         if new:
             now = datetime.now(UTC)
-            await session.execute(insert(Assessment), [{**values, "recorded_at": now} for values in new.values()])
+            await write_rows(session, Assessment.__table__, [{**values, "recorded_at": now} for values in new.values()])
         if superseded:
             await session.execute(update(Assessment), superseded)
         await self._outbox.emit_many(session, events)
@@ -215,7 +229,7 @@ class RatingImport:
             outcomes.append(RowOutcome(row.number, "accepted"))
         if new:
             now = datetime.now(UTC)
-            await session.execute(insert(PerformanceRating), [{**values, "recorded_at": now} for values in new])
+            await write_rows(session, PerformanceRating.__table__, [{**values, "recorded_at": now} for values in new])
             previous = dict((await session.execute(select(PerformanceStanding.nip, PerformanceStanding.performance_level)
                                                    .where(PerformanceStanding.nip.in_(list(rated))))).all())
             standings: dict[str, dict[str, Any]] = {}
