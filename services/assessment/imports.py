@@ -132,8 +132,11 @@ class AssessmentImport:
                     {**{k: v for k, v in row.fields.items() if k in HEAD}, "competencies": competencies_of(
                         row.fields, chunk.lowercase[asn.agency_id])})
                 catalogue.require_known(kinds, [c.competency for c in body.competencies], "competencies.{i}.competency")
-                dumped = body.model_dump(mode="json")
-                content = fingerprint(dumped)
+                listed = [{"competency": c.competency, "achieved": c.achieved, "required": c.required}
+                          for c in body.competencies]
+                content = fingerprint({"assessor": body.assessor, "competencies": listed,  # = model_dump(mode="json")
+                                       "potential_score": body.potential_score,
+                                       "target_position_code": body.target_position_code})
                 original = originals.get((nip, body.assessed_on, body.method.value))
                 if original is not None:
                     outcomes.append(RowOutcome(row.number, "unchanged") if original.fingerprint in (content, "") else
@@ -155,7 +158,7 @@ class AssessmentImport:
             result = SimpleNamespace(
                 id=row_id, assessment_id=row_id, version=1, change="original", reason=None, nip=nip,
                 agency_id=asn.agency_id, assessed_on=body.assessed_on, method=body.method.value, assessor=body.assessor,
-                potential_score=body.potential_score, competencies=dumped["competencies"],
+                potential_score=body.potential_score, competencies=listed,
                 standard=standard, standard_source=source, target_position_code=body.target_position_code,
                 fingerprint=content, recorded_by=context.subject, superseded_by=None,
             )
