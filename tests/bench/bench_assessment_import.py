@@ -9,6 +9,7 @@ uploads each (streamed), and measures rows/s until the job is done (the relay pa
 relay has published them to Kafka (acks=all), and the two together. Baseline in the same run: the same rows inserted into a copy of the table with no validation, no
 computation and no events (SQLAlchemy Core executemany in chunks of 1,000, the import's chunk size).
 Memory: the process's resident set is sampled while each import runs; the files are never held in memory.
+Last, a policy change re-evaluates all those ASN in the background job (batches of 500): ASN/s.
 """
 
 from __future__ import annotations
@@ -117,6 +118,24 @@ async def _import(http: httpx.AsyncClient, runtime: Any, kind: str, path: Path, 
             "rss_start": peak[0], "rss_peak": max(peak), "seconds": imported + published}
 
 
+async def _reevaluate(http: httpx.AsyncClient, runtime: Any, rows: int) -> dict[str, float]:
+    """A policy change over the whole agency (80/68, the last year alone): the background job's rate."""
+    started = time.perf_counter()
+    response = await http.post(f"/v1/agencies/{AGENCY}/policy/versions", headers=HR, json={
+        "potential_high": 80, "potential_medium": 68, "performance_above": 4.5, "performance_meets": 3.5,
+        "performance_years": 1, "reason": "benchmark"})
+    assert response.status_code == 202, response.text
+    while True:
+        job = (await http.get(response.headers["Location"], headers=HR)).json()
+        if job["state"] != "queued" and job["state"] != "running":
+            break
+        await asyncio.sleep(0.5)
+    seconds = time.perf_counter() - started
+    assert job["state"] == "succeeded" and job["processed"] == rows, job
+    return {"asn_per_second": rows / seconds, "seconds": seconds, "changed": job["assessments_changed"],
+            "events": job["events_emitted"]}
+
+
 async def _baseline(runtime: Any, model: Any, rows: list[dict[str, Any]]) -> float:
     table = model.__table__
     async with runtime.sessions() as session, session.begin():
@@ -163,6 +182,7 @@ async def main(rows: int) -> None:
                           "2 cores shared with other work")
                     results = {kind: await _import(http, runtime, kind, path, rows)
                                for kind, path in (("assessments", assessments), ("performance-ratings", ratings))}
+                    reevaluation = await _reevaluate(http, runtime, rows)
                 base = {
                     "assessments": await _baseline(runtime, Assessment, [
                         {"id": str(uuid.uuid4()), "assessment_id": str(uuid.uuid4()), "nip": nip, "agency_id": AGENCY,
@@ -177,6 +197,9 @@ async def main(rows: int) -> None:
                 print(f"{kind:20} import {r['imported']:>7,.0f} rows/s   then publish {r['published']:>7,.0f} events/s   "
                       f"overall {r['overall']:>7,.0f} rows/s ({r['seconds']:.1f} s)   RSS {r['rss_start']:.0f} → "
                       f"peak {r['rss_peak']:.0f} MB   baseline bare insert {base[kind]:>7,.0f} rows/s")
+            print(f"policy change re-evaluating {rows:,} ASN: {reevaluation['asn_per_second']:,.0f} ASN/s "
+                  f"({reevaluation['seconds']:.1f} s; {reevaluation['changed']:,} results changed, "
+                  f"{reevaluation['events']:,} events)")
             print(f"peak RSS of this process: {_peak_rss_mb():.0f} MB (includes the baseline's rows in memory)")
         finally:
             postgres.stop()
