@@ -8,7 +8,6 @@ through the API, with a reason)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -16,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import JSON, insert, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.assessment import catalogue, domain
@@ -25,7 +24,7 @@ from services.assessment.models import Assessment, KnownAsn, PerformanceRating, 
 from services.assessment.policy import current_policy
 from services.assessment.schemas import AssessmentIn, PerformanceRatingIn
 from services.assessment.service import performance_update
-from shared.db import insert_for, is_postgres
+from services.assessment.writes import upsert_rows, write_rows
 from shared.errors import Problem
 from shared.events import EventData
 from shared.events.vocabulary import Rating
@@ -83,19 +82,6 @@ class _Chunk:
 
     def unknown(self, row: SourceRow, nip: str) -> RowOutcome:
         return rejected(row, "nip", f"no ASN with NIP {nip} is known in your agency (is the profile registered?)")
-
-
-async def write_rows(session: AsyncSession, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows: PostgreSQL's COPY (no statement parameters to process), else one INSERT."""
-    if not is_postgres(session):
-        await session.execute(insert(table), rows)
-        return
-    columns = [c.name for c in table.columns]
-    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
-    records = [tuple(json.dumps(row.get(c)) if c in json_columns else row.get(c) for c in columns) for row in rows]
-    connection = await session.connection()
-    raw = (await connection.get_raw_connection()).driver_connection
-    await raw.copy_records_to_table(table.name, records=records, columns=columns)
 
 
 class AssessmentImport:
@@ -248,9 +234,6 @@ class RatingImport:
                         previous[nip] = values["performance_level"]
                     if event is not None:
                         events.append((event, nip))
-            upsert = insert_for(session, PerformanceStanding.__table__)
-            await session.execute(upsert.on_conflict_do_update(index_elements=["nip"], set_={
-                column: upsert.excluded[column] for column in standings[next(iter(standings))] if column != "nip"
-            }), list(standings.values()))
+            await upsert_rows(session, PerformanceStanding.__table__, list(standings.values()), "nip")
             await self._outbox.emit_many(session, events)
         return outcomes

@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.assessment import domain
@@ -22,7 +24,8 @@ from services.assessment.models import (
     new_id,
 )
 from services.assessment.policy import UNFINISHED, policy_by_version
-from services.assessment.service import refresh_performance
+from services.assessment.service import performance_update
+from services.assessment.writes import upsert_rows, write_rows
 from shared.background import BackgroundLoop
 from shared.events import EventData
 from shared.events.vocabulary import Rating
@@ -64,31 +67,36 @@ async def run_batch(session: AsyncSession, outbox: Outbox, job_id: str, batch_si
 
 async def _reevaluate_assessments(session: AsyncSession, outbox: Outbox, job: ReevaluationJob, nips: list[str],
                                   policy: domain.AgencyPolicy, reason: str) -> None:
-    current = (await session.scalars(select(Assessment).where(
-        Assessment.nip.in_(nips), Assessment.superseded_by.is_(None)))).all()
+    columns = [c for c in Assessment.__table__.columns]
+    current = (await session.execute(select(*columns).where(
+        Assessment.nip.in_(nips), Assessment.superseded_by.is_(None)))).all()  # plain rows: written set-based below
+    new: list[dict[str, Any]] = []
+    superseded: list[dict[str, str]] = []
     events: list[tuple[EventData, str]] = []
+    now = datetime.now(UTC)
     for old in current:
         if old.policy_version == policy.version:
             continue
-        evaluation = domain.evaluate(scores(old), old.assessed_on, policy)
+        scored = scores(old)
+        evaluation = domain.evaluate(scored, old.assessed_on, policy)
         if (evaluation.jpm, evaluation.potential_level.value, evaluation.valid_until) == (
                 old.jpm, old.potential_level, old.valid_until):
             continue  # same result under the new policy: nothing to record
-        row = Assessment(
-            id=new_id(), assessment_id=old.assessment_id, version=old.version + 1, change="re_evaluation", reason=reason,
-            nip=old.nip, agency_id=old.agency_id, assessed_on=old.assessed_on, method=old.method,
-            assessor=old.assessor, potential_score=old.potential_score, competencies=old.competencies,
-            standard=old.standard, standard_source=old.standard_source, target_position_code=old.target_position_code,
-            fingerprint=old.fingerprint, recorded_by=f"policy:{policy.version}", jpm=evaluation.jpm,
-            potential_level=evaluation.potential_level.value, valid_until=evaluation.valid_until,
-            policy_version=policy.version,
-        )
-        session.add(row)
-        old.superseded_by = row.id
-        job.assessments_changed += 1
+        row = SimpleNamespace(**{
+            **old._asdict(), "id": new_id(), "version": old.version + 1, "change": "re_evaluation", "reason": reason,
+            "recorded_by": f"policy:{policy.version}", "recorded_at": now, "jpm": evaluation.jpm,
+            "potential_level": evaluation.potential_level.value, "valid_until": evaluation.valid_until,
+            "policy_version": policy.version, "superseded_by": None,
+        })
+        new.append(vars(row))
+        superseded.append({"id": old.id, "superseded_by": row.id})
         if (row.potential_level, row.valid_until) != (old.potential_level, old.valid_until):
-            events.append((completed_event(row, policy, supersedes=old.id), row.nip))
+            events.append((completed_event(row, policy, supersedes=old.id, scored=scored), row.nip))
+    if new:
+        await write_rows(session, Assessment.__table__, new)
+        await session.execute(update(Assessment), superseded)
     await outbox.emit_many(session, events)
+    job.assessments_changed += len(new)
     job.events_emitted += len(events)
 
 
@@ -99,17 +107,24 @@ async def _reevaluate_performance(session: AsyncSession, outbox: Outbox, job: Re
             PerformanceRating.nip, PerformanceRating.year, PerformanceRating.rating
     ).where(PerformanceRating.nip.in_(nips)))).all():
         ratings.setdefault(nip, {})[year] = Rating(rating)
-    standings = {s.nip: s for s in (await session.scalars(
-        select(PerformanceStanding).where(PerformanceStanding.nip.in_(list(ratings))))).all()}
+    standings = {s.nip: s for s in (await session.execute(select(
+        PerformanceStanding.nip, PerformanceStanding.performance_level, PerformanceStanding.policy_version,
+    ).where(PerformanceStanding.nip.in_(list(ratings))))).all()}
     events: list[tuple[EventData, str]] = []
+    updated: list[dict[str, Any]] = []
+    now = datetime.now(UTC)
     for nip, by_year in ratings.items():
         standing = standings.get(nip)
         if standing is not None and standing.policy_version == policy.version:
             continue
         # without a reason to publish (a new rating), an event goes out only when the level changed
-        _, event = refresh_performance(session, nip, job.agency_id, by_year, standing, policy, reason=reason)
+        values, event = performance_update(nip, job.agency_id, by_year, standing.performance_level if standing else None,
+                                           policy, reason=reason)
+        if values is not None:
+            updated.append({**values, "updated_at": now})
         if event is not None:
             events.append((event, nip))
+    await upsert_rows(session, PerformanceStanding.__table__, updated, "nip")
     await outbox.emit_many(session, events)
     job.performance_changed += len(events)
     job.events_emitted += len(events)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from services.assessment import domain
 from services.assessment.models import KnownAsn, PerformanceRating, PerformanceStanding
 from services.assessment.policy import current_policy
 from services.assessment.schemas import PerformanceRatingIn
+from services.assessment.writes import upsert_rows
 from shared.auth import Principal
 from shared.errors import Problem, field_error
 from shared.events.schemas import PerformanceRated, ProfileSnapshot
@@ -59,9 +61,13 @@ async def record_rating(
             select(PerformanceRating.year, PerformanceRating.rating).where(PerformanceRating.nip == body.nip)
         )).all()
         policy = await current_policy(session, asn.agency_id)
-        standing = await session.get(PerformanceStanding, body.nip)
-        _, event = refresh_performance(session, asn.nip, asn.agency_id, {y: Rating(r) for y, r in history},
-                                    standing, policy, rated_year=body.year)
+        previous = await session.scalar(select(PerformanceStanding.performance_level)
+                                        .where(PerformanceStanding.nip == body.nip))
+        values, event = performance_update(asn.nip, asn.agency_id, {y: Rating(r) for y, r in history}, previous,
+                                           policy, rated_year=body.year)
+        if values is not None:
+            await upsert_rows(session, PerformanceStanding.__table__, [{**values, "updated_at": datetime.now(UTC)}],
+                              "nip")
         if event is not None:
             await outbox.emit(session, event, subject=asn.nip)
     return row, True
@@ -87,23 +93,6 @@ def performance_update(
         years_considered=result.years_considered, policy_version=policy.version,
         average_score=result.average_score, reason=reason,
     )
-
-
-def refresh_performance(
-    session: AsyncSession, nip: str, agency_id: str, ratings: Mapping[int, Rating],
-    standing: PerformanceStanding | None, policy: domain.AgencyPolicy, *, rated_year: int | None = None,
-    reason: str | None = None,
-) -> tuple[PerformanceStanding | None, PerformanceRated | None]:
-    """`performance_update` applied to the ORM standing (added to the session when new)."""
-    values, event = performance_update(nip, agency_id, ratings, standing.performance_level if standing else None,
-                                       policy, rated_year=rated_year, reason=reason)
-    if values is not None:
-        if standing is None:
-            standing = PerformanceStanding(nip=nip)
-            session.add(standing)
-        for key, value in values.items():
-            setattr(standing, key, value)
-    return standing, event
 
 
 async def remember_profiles(session: AsyncSession, snapshots: Sequence[ProfileSnapshot]) -> None:
