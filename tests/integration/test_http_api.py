@@ -339,9 +339,11 @@ async def test_portfolio_self_service_and_hr_only_penalties(kafka: LocalKafka, t
 
 async def test_assessment_api(kafka: LocalKafka, tmp_path: Path, unique: str) -> None:
     async with running(assessment_app, _settings(AssessmentSettings, kafka, tmp_path, unique)) as (http, runtime):
+        # a NIP of this test's own: its events reach the shared broker, where other services' tests look at NIP_A
+        nip = fresh_nip()
         async with runtime.sessions() as session, session.begin():
-            session.add(KnownAsn(nip=NIP_A, agency_id="kab-a", name="Budi Santoso"))
-        assessment = {"nip": NIP_A, "assessed_on": "2026-06-01", "method": "cact", "assessor": "BKN CACT",
+            session.add(KnownAsn(nip=nip, agency_id="kab-a", name="Budi Santoso"))
+        assessment = {"nip": nip, "assessed_on": "2026-06-01", "method": "cact", "assessor": "BKN CACT",
                       "competencies": [{"competency": "Integritas", "required": 3, "achieved": 2}]}
 
         assert_problem(await http.post("/v1/assessments", json=assessment), 401)
@@ -351,7 +353,7 @@ async def test_assessment_api(kafka: LocalKafka, tmp_path: Path, unique: str) ->
         assert_problem(await http.post("/v1/assessments", json=bad_level, headers=HR_A), 422, "competencies.0.achieved")
         assert_problem(await http.post("/v1/assessments", json={**assessment, "assessed_on": "2999-01-01"},
                                        headers=HR_A), 422, "assessed_on")
-        assert_problem(await http.post("/v1/performance-ratings", json={"nip": NIP_A, "year": 2025}, headers=HR_A), 422)
+        assert_problem(await http.post("/v1/performance-ratings", json={"nip": nip, "year": 2025}, headers=HR_A), 422)
 
         first = await http.post("/v1/assessments", json=assessment, headers=HR_A)
         assert first.status_code == 201, first.text
