@@ -87,12 +87,16 @@ def performance_update(
               "latest_year": max(ratings), "policy_version": policy.version}
     if rated_year is None and previous_level == result.level.value:
         return values, None
-    year = rated_year if rated_year is not None else max(ratings)
-    return values, PerformanceRated.model_construct(
-        nip=nip, agency_id=agency_id, year=year, rating=ratings[year], performance_level=result.level,
-        years_considered=result.years_considered, policy_version=policy.version,
-        average_score=result.average_score, reason=reason,
-    )
+    # The event speaks for the latest rated year (what the level stands for): a late rating of an earlier
+    # year that moves the level is published under the latest year, naming the year just recorded, so a
+    # consumer that keeps the newest year's level does not drop it as out of date.
+    latest = max(ratings)
+    return values, PerformanceRated.model_validate({
+        "nip": nip, "agency_id": agency_id, "year": latest, "rating": ratings[latest],
+        "performance_level": result.level, "years_considered": result.years_considered,
+        "policy_version": policy.version, "average_score": result.average_score, "reason": reason,
+        "recorded_year": rated_year if rated_year is not None and rated_year != latest else None,
+    })
 
 
 async def remember_profiles(session: AsyncSession, snapshots: Sequence[ProfileSnapshot]) -> None:

@@ -76,13 +76,14 @@ class PerformanceRated(EventData):
 
     nip: str
     agency_id: str
-    year: int
-    rating: Rating
+    year: int  # the latest rated year, which the level stands for
+    rating: Rating  # that year's rating
     performance_level: PerformanceLevel
     years_considered: list[int]
     policy_version: str
     average_score: float | None = None
     reason: str | None = None  # set when a policy change re-evaluated the level
+    recorded_year: int | None = None  # a rating of an earlier year, recorded late, that led to this event
 
 
 class CompetencyGap(BaseModel):

@@ -246,8 +246,10 @@ async def test_skp_ratings_and_the_performance_level(kafka: LocalKafka, tmp_path
         assert [(r["year"], r["rating"]) for r in ratings] == [(2025, "sangat_baik"), (2024, "kurang"),
                                                                (2023, "sangat_kurang")]
         events = await outbox_events(runtime, "performance.rated", a.id)
-        assert [(e["year"], e["performance_level"]) for e in events] == [
-            (2023, "di_bawah_ekspektasi"), (2025, "di_atas_ekspektasi"), (2024, "sesuai_ekspektasi")]
+        # the late 2024 rating is published under 2025, the year the level stands for, naming 2024
+        assert [(e["year"], e["rating"], e["performance_level"], e["recorded_year"]) for e in events] == [
+            (2023, "sangat_kurang", "di_bawah_ekspektasi", None), (2025, "sangat_baik", "di_atas_ekspektasi", None),
+            (2025, "sangat_baik", "sesuai_ekspektasi", 2024)]
         colleague = await seed_asn(runtime, a.id)
         for outsider in (b.hr, a.asn(colleague)):
             assert_problem(await http.get(f"/v1/performance-levels/{nip}", headers=outsider), 404)
