@@ -38,7 +38,7 @@ PROFILE = {"nip": NIP_A, "agency_id": "kab-a", "name": "Budi Santoso", "sex": "m
 
 def fresh_nip() -> str:
     """A valid NIP unlikely to be used by any other test of the session."""
-    birth = date(1965, 1, 1) + timedelta(days=random.randint(0, 10_000))
+    birth = date(1965, 1, 1) + timedelta(days=random.randint(0, 9_800))  # ≤ 1991: 18 by the TMT, January 2010
     return f"{birth:%Y%m%d}201001{random.choice('12')}{random.randint(0, 999):03d}"
 
 
