@@ -289,3 +289,33 @@ async def test_the_profile_snapshot_names_the_position_whose_standard_applies(
         await eventually(promoted, what="the profile update to reach the read model")
         result = await post(http, assessment(nip, {"Integritas": 4, "Kerjasama": 3}), a.hr)
         assert (result["standard_source"], result["jpm"]) == ("position:kabag-umum", 87.5)
+
+
+async def test_the_agencys_weights_and_thresholds_apply_to_new_results(kafka: LocalKafka, tmp_path: Path,
+                                                                      unique: str) -> None:
+    a = Agency(unique, "a")
+    async with running(create_app, _settings(AssessmentSettings, kafka, tmp_path, unique)) as (http, runtime):
+        assert (await http.post(f"/v1/agencies/{a.id}/competencies", json={"name": "Pengelolaan Keuangan"},
+                                headers=a.hr)).status_code == 201
+        assert (await http.put(f"/v1/agencies/{a.id}/standards/bendahara", headers=a.hr, json={"requirements": {
+            "Integritas": 4, "Kerjasama": 4, "Pengelolaan Keuangan": 5}})).status_code == 201
+        policy = await http.post(f"/v1/agencies/{a.id}/policy/versions", headers=a.hr, json={
+            "potential_high": 80, "potential_medium": 68, "performance_above": 4.5, "performance_meets": 3.5,
+            "weight_managerial_socio_cultural": 40, "weight_technical": 60, "assessment_valid_years": 2,
+            "reason": "Perbup 3/2026: bendahara weighted to the technical side"})
+        assert policy.status_code == 202, policy.text
+        version = policy.json()["policy"]["version"]
+        nip = await seed_asn(runtime, a.id, position_code="bendahara")
+        # managerial 6/8 = 75 %, technical 5/5 = 100 %: 0.4 × 75 + 0.6 × 100 = 90 (unweighted 11/13 = 84.6)
+        result = await post(http, assessment(nip, {"Integritas": 4, "Kerjasama": 2, "Pengelolaan Keuangan": 5}), a.hr)
+        assert (result["jpm"], result["potential_level"], result["policy_version"], result["valid_until"]) == (
+            90.0, "tinggi", version, "2028-03-02")
+        # exactly the agency's own thresholds: Kerjasama not assessed (managerial 4/8 = 50 %), then
+        # 0.4 × 50 + 0.6 × 100 = 80 → tinggi and 0.4 × 50 + 0.6 × 80 = 68 → menengah
+        for technical, (jpm, level) in ((5, (80.0, "tinggi")), (4, (68.0, "menengah"))):
+            other = await seed_asn(runtime, a.id, position_code="bendahara")
+            scored = await post(http, assessment(other, {"Integritas": 4, "Pengelolaan Keuangan": technical}), a.hr)
+            assert (scored["jpm"], scored["potential_level"]) == (jpm, level)
+        event = (await outbox_events(runtime, "assessment.completed", a.id))[0]
+        assert event["weights"] == {"managerial_socio_cultural": 40.0, "technical": 60.0}
+        assert event["policy_version"] == version and event["jpm"] == 90.0
