@@ -16,7 +16,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, MetaData
+from sqlalchemy import Connection, MetaData, text
 
 from shared.db import create_engine
 
@@ -28,8 +28,15 @@ def _config(script_location: Path, connection: Connection) -> Config:
     return config
 
 
+MIGRATION_LOCK = 0x7A1E47A  # a PostgreSQL advisory lock key: one instance migrates at a time
+
+
 def upgrade_to_head(connection: Connection, script_location: Path) -> None:
-    """Run with `await conn.run_sync(upgrade_to_head, path)` inside the service's start-up."""
+    """Run with `await conn.run_sync(upgrade_to_head, path)` inside the service's start-up. Instances that
+    start together (several workers, a rolling deploy) take turns: on PostgreSQL a transaction-scoped
+    advisory lock serialises them, and the later ones find the schema at head already."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     command.upgrade(_config(script_location, connection), "head")
 
 

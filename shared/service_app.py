@@ -7,6 +7,7 @@ for all four. Routes and handlers reach the plumbing through `Runtime` (on `app.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -41,6 +42,10 @@ from shared.settings import ServiceSettings
 from shared.telemetry import setup_logging, setup_tracing
 
 log = logging.getLogger(__name__)
+
+# Young-generation collections after 20,000 allocations rather than 700: a request allocates thousands of
+# short-lived objects, and most die before any collection would look at them.
+GC_THRESHOLDS = (20_000, 20, 20)
 
 # topic -> event type -> handler, or Routes(handlers, batch_handlers) when some types are handled set-based
 Subscriptions = Mapping[str, Mapping[str, Handler] | Routes]
@@ -146,6 +151,11 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
             runtime.imports.start()
         for worker in runtime.workers:
             worker.start()
+        # Everything loaded so far (modules, metadata, compiled schemas) lives as long as the process: keep it
+        # out of the collector's full passes, which otherwise stall requests for tens of milliseconds.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
         log.info("%s ready", definition.name)
         try:
             yield

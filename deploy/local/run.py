@@ -37,6 +37,7 @@ class ServiceProcess:
     port: int
     env: dict[str, str]
     log_path: Path
+    workers: int = 1  # uvicorn worker processes (each one a full instance: relay, consumers, HTTP)
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -46,6 +47,8 @@ class ServiceProcess:
     def start(self) -> None:
         command = [sys.executable, "-m", "uvicorn", "--factory", f"services.{self.name}.app:create_app",
                    "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"]
+        if self.workers > 1:
+            command += ["--workers", str(self.workers)]
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
