@@ -2,7 +2,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from services.succession import domain, service
@@ -21,7 +21,9 @@ NATIONAL = (Role.BKN,)
 class PlacementOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    box: int | None
+    box: int | None = Field(description="the box in force: the committee's calibration when there is one")
+    computed_box: int | None = Field(description="the box the rules computed from the inputs")
+    calibration_decision_id: str | None = Field(description="the committee decision that calibrated the box")
     performance_level: str | None
     potential_level: str | None
     reasons: list[str]

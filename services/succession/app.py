@@ -4,10 +4,26 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.succession import api, handlers, key_positions_api, models, reports_api
+from services.succession import (
+    api,
+    committee_api,
+    development_api,
+    handlers,
+    key_positions_api,
+    models,
+    reports_api,
+    rules_api,
+)
 from services.succession.metrics import PLACEMENTS_BY_BOX
 from services.succession.settings import SuccessionSettings
-from shared.events.schemas import TalentReclassified
+from shared.events.schemas import (
+    CandidateNominated,
+    CommitteeDecided,
+    PlanChanged,
+    ReadinessChanged,
+    RiskSignaled,
+    TalentReclassified,
+)
 from shared.service_app import ServiceDefinition, create_service_app
 
 DEFINITION = ServiceDefinition(
@@ -17,8 +33,9 @@ DEFINITION = ServiceDefinition(
     "the talent committee and development plans.",
     metadata=models.metadata,
     migrations=Path(__file__).parent / "migrations",
-    routers=[api.router, key_positions_api.router, reports_api.router],
-    publishes=[TalentReclassified],
+    routers=[api.router, key_positions_api.router, rules_api.router, committee_api.router, development_api.router,
+             reports_api.router],
+    publishes=[TalentReclassified, CandidateNominated, ReadinessChanged, CommitteeDecided, PlanChanged, RiskSignaled],
     subscriptions=handlers.subscriptions,
     gauges=[PLACEMENTS_BY_BOX],
 )

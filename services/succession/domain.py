@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
+from services.succession.eligibility import AGE_LIMIT_RULE, RuleResult
 from shared.events.vocabulary import PerformanceLevel as Perf
 from shared.events.vocabulary import PotentialLevel as Pot
 
@@ -193,18 +194,56 @@ class Candidacy:
 
 
 def assess_candidate(box: int, achieved: Mapping[str, int], standard: Mapping[str, int],
-                     screened_reason: str | None) -> Candidacy:
+                     screened_reason: str | None, eligibility: Sequence[RuleResult] = ()) -> Candidacy:
+    """Readiness from box, job fit and eligibility: over the age limit or screened out → not a
+    candidate; any other unmet rule → at best ready in 1–2 years (the rule can still be met)."""
     fit = job_fit(achieved, standard)
     gaps = sorted(c for c, level in standard.items() if achieved.get(c, 0) < level)
     reasons = [f"box {box}", f"job fit {fit:g}% to the position's standard"]
     if gaps:
         reasons.append("below standard in: " + ", ".join(gaps))
+    unmet = [r for r in eligibility if not r.met]
+    reasons.extend(f"not eligible: {r.rule} ({r.detail})" for r in unmet)
     if screened_reason:
         return Candidacy(0.0, Readiness.NOT_A_CANDIDATE, (*reasons, f"screened out: {screened_reason}"))
-    if box >= 8 and fit >= READY_NOW_FIT:
+    if any(r.rule == AGE_LIMIT_RULE for r in unmet):
+        return Candidacy(0.0, Readiness.NOT_A_CANDIDATE, tuple(reasons))
+    if box >= 8 and fit >= READY_NOW_FIT and not unmet:
         readiness = Readiness.READY_NOW
     elif fit >= SOON_FIT:
         readiness = Readiness.ONE_TO_TWO_YEARS
     else:
         readiness = Readiness.FUTURE
+    if eligibility and not unmet:
+        reasons.append("meets every eligibility rule")
     return Candidacy(round(BOX_POINTS.get(box, 0) + fit / 2, 2), readiness, tuple(reasons))
+
+
+# Risk: an incumbent nearing retirement (domain.md §5; ages [default, configurable]).
+JPT_TYPES = frozenset({"jpt_utama", "jpt_madya", "jpt_pratama"})
+
+
+def retirement_date(birth_date: date, position_type: str | None, *, age: int, jpt_age: int) -> date:
+    """The day the ASN reaches the retirement age of their position (JPT: `jpt_age`, others: `age`)."""
+    years = jpt_age if position_type in JPT_TYPES else age
+    return _years_before(birth_date, -years)
+
+
+def retiring_within(retires_on: date, as_of: date, months: int) -> bool:
+    """True when `retires_on` falls within `months` months after `as_of` (or has already passed)."""
+    month = as_of.month - 1 + months
+    year, month = as_of.year + month // 12, month % 12 + 1
+    try:
+        horizon = as_of.replace(year=year, month=month)
+    except ValueError:
+        horizon = date(year, month, 28)
+    return retires_on <= horizon
+
+
+# Plan states (domain.md §5): draft → reviewed by the committee → set by the head of agency (PPK).
+PLAN_TRANSITIONS: Mapping[tuple[str, str], str] = {("draft", "review_plan"): "reviewed", ("reviewed", "set_plan"): "set"}
+
+
+def plan_transition(state: str, action: str) -> str | None:
+    """The state a plan moves to when `action` (review_plan, set_plan) is decided; None if illegal."""
+    return PLAN_TRANSITIONS.get((state, action))

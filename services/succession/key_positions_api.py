@@ -2,17 +2,18 @@
 explainable score, each with a readiness and its reasons."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from services.succession import domain, service
-from services.succession.models import KeyPosition, TalentAxes
+from services.succession import domain, plans
+from services.succession.models import KeyPosition, KnownAsn, PlanCandidate, SuccessionPlan
+from services.succession.settings import SuccessionSettings
 from shared.auth import Principal, Role, require_roles, roles_note
 from shared.errors import Problem
-from shared.service_app import SessionDep
+from shared.service_app import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/v1/key-positions", tags=["succession plans"])
 
@@ -38,18 +39,35 @@ class KeyPositionOut(KeyPositionIn):
     model_config = ConfigDict(from_attributes=True)
 
 
+class RuleResultOut(BaseModel):
+    rule: str
+    met: bool
+    detail: str
+
+
 class Candidate(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     nip: str
-    name: str
+    name: str = ""
     box: int
     score: float
-    readiness: domain.Readiness
+    readiness: domain.Readiness = Field(description="the committee's readiness when it set one, else the computed one")
+    computed_readiness: domain.Readiness
+    override_decision_id: str | None
+    status: str = Field(description="proposed, approved or rejected (by a committee decision)")
+    status_decision_id: str | None
     reasons: list[str]
+    eligibility: list[RuleResultOut]
+    rules_version: int | None
 
 
 class PlanOut(BaseModel):
     position: KeyPositionOut
-    as_of: date
+    state: str = Field(description="draft → reviewed (committee) → set (head of agency)")
+    reviewed_decision_id: str | None
+    set_decision_id: str | None
+    rules_version: int | None = Field(description="the agency's eligibility rules version the candidates were judged by")
     ready_now: int
     target_ready_successors: int
     candidates: list[Candidate]
@@ -59,7 +77,7 @@ class PlanOut(BaseModel):
              description="With its competency standard, incumbent and the number of ready successors wanted. "
              + roles_note(*MANAGE))
 async def create_key_position(
-    body: KeyPositionIn, session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*MANAGE))]
+    body: KeyPositionIn, session: SessionDep, runtime: RuntimeDep, principal: Annotated[Principal, Depends(require_roles(*MANAGE))]
 ) -> KeyPosition:
     if not principal.can_see_agency(body.agency_id):
         raise Problem(403, "Forbidden", f"You may declare key positions only in agency {principal.agency_id}.",
@@ -70,6 +88,9 @@ async def create_key_position(
                           errors=[{"field": "id", "message": "already declared"}])
         position = KeyPosition(**body.model_dump())
         session.add(position)
+        await session.flush()
+        await plans.refresh_position(session, plans.Context.now(runtime.outbox, cast(SuccessionSettings, runtime.settings)),
+                                     position)
     return position
 
 
@@ -86,29 +107,25 @@ async def list_key_positions(
     return list((await session.scalars(query)).all())
 
 
-@router.get("/{position_id}/plan", response_model=PlanOut, summary="The succession plan: ranked candidates",
+@router.get("/{position_id}/plan", response_model=PlanOut, summary="The succession plan: state and ranked candidates",
             description="The agency's succession group (boxes 7–9) ranked for this position: box, job fit to the "
-            "position's competency standard, screening; each with a readiness and its reasons. " + roles_note(*READ))
+            "position's competency standard, the agency's eligibility rules, screening; each with a computed "
+            "readiness, the committee's override if any, and the reasons. " + roles_note(*READ))
 async def succession_plan(
     position_id: str, session: SessionDep, principal: Annotated[Principal, Depends(require_roles(*READ))]
 ) -> PlanOut:
     position = await session.get(KeyPosition, position_id)
     if position is None or not principal.can_see_agency(position.agency_id):
         raise Problem(404, "Not found", f"No key position {position_id} that you may see.")
-    as_of = date.today()
-    members, screened = await service.pool(session, domain.AGENCY_POOL_BOXES, agency_id=position.agency_id,
-                                           as_of=as_of)
-    people = [(p, name, None) for p, name in members] + [(p, name, why) for p, name, why in screened]
-    people = [entry for entry in people if entry[0].nip != position.incumbent_nip]
-    axes = {a.nip: a for a in (await session.scalars(
-        select(TalentAxes).where(TalentAxes.nip.in_([p.nip for p, _, _ in people])))).all()}
-    candidates = []
-    for placement, name, why in people:
-        achieved = axes[placement.nip].competencies if placement.nip in axes else {}
-        candidacy = domain.assess_candidate(placement.box, achieved, position.standard, why)
-        candidates.append(Candidate(nip=placement.nip, name=name, box=placement.box, score=candidacy.score,
-                                    readiness=candidacy.readiness, reasons=list(candidacy.reasons)))
-    candidates.sort(key=lambda c: (-c.score, c.nip))
-    return PlanOut(position=KeyPositionOut.model_validate(position), as_of=as_of,
-                   ready_now=sum(c.readiness is domain.Readiness.READY_NOW for c in candidates),
+    plan = await session.get(SuccessionPlan, position_id)
+    rows = (await session.execute(
+        select(PlanCandidate, KnownAsn.name).outerjoin(KnownAsn, KnownAsn.nip == PlanCandidate.nip)
+        .where(PlanCandidate.position_id == position_id, PlanCandidate.active.is_(True))
+        .order_by(PlanCandidate.score.desc(), PlanCandidate.nip))).all()
+    candidates = [Candidate.model_validate(row).model_copy(update={"name": name or ""}) for row, name in rows]
+    return PlanOut(position=KeyPositionOut.model_validate(position), state=plan.state if plan else "draft",
+                   reviewed_decision_id=plan.reviewed_decision_id if plan else None,
+                   set_decision_id=plan.set_decision_id if plan else None,
+                   rules_version=plan.rules_version if plan else None,
+                   ready_now=sum(c.readiness is domain.Readiness.READY_NOW and c.status != "rejected" for c in candidates),
                    target_ready_successors=position.target_ready_successors, candidates=candidates)

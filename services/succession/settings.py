@@ -3,3 +3,6 @@ from shared.settings import ServiceSettings
 
 class SuccessionSettings(ServiceSettings):
     service_name: str = "succession"
+    retirement_age: int = 58  # [default] BUP for most positions
+    retirement_age_jpt: int = 60  # [default] BUP for JPT
+    retirement_warning_months: int = 12  # an incumbent this close to retirement is a succession risk

@@ -13,6 +13,16 @@ from shared.events.envelope import EventData
 from shared.events.vocabulary import PerformanceLevel, PotentialLevel, Rating
 
 
+class PositionSpell(BaseModel):
+    """One entry of the position history (for eligibility rules: years in positions, years at a level)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    position_type: str
+    start_date: date
+    end_date: date | None = None
+
+
 class ProfileSnapshot(EventData):
     """The full profile, so consumers keep their own read models (event-carried state transfer)."""
 
@@ -30,6 +40,7 @@ class ProfileSnapshot(EventData):
     position_code: str | None = None
     position_title: str | None = None
     golongan: str | None = None
+    positions: list[PositionSpell] | None = None  # the position history; None when not sent
 
 
 class ProfileRegistered(ProfileSnapshot):
@@ -134,6 +145,8 @@ class TalentReclassified(EventData):
     recommendations: list[str]
     cause_event_id: uuid.UUID
     placed_at: datetime
+    computed_box: int | None = None  # differs from to_box when the talent committee calibrated the box
+    calibration_decision_id: str | None = None
 
 
 # --- succession (talenta.succession.events, keyed by key-position id; a box calibration by NIP) ---------
@@ -188,6 +201,8 @@ class CommitteeDecided(EventData):
     decided_by: str
     decided_at: datetime
     member_subjects: list[str] = []
+    evidence: list[str] = []
+    supersedes: str | None = None  # the decision this one corrects
 
 
 class PlanChanged(EventData):

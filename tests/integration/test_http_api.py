@@ -391,7 +391,7 @@ async def test_talent_pools_and_reports_from_placements_and_penalties(kafka: Loc
                 if isinstance(data, ProfileRegistered):
                     await succession.remember_profile(session, data)
                 elif isinstance(data, PortfolioChanged):
-                    await succession.remember_penalty(session, envelope)
+                    await succession.remember_portfolio(session, envelope)
                 elif isinstance(data, PerformanceRated):
                     await succession.apply_performance(session, runtime.outbox, envelope)
                 else:
