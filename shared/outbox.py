@@ -49,15 +49,19 @@ class Outbox:
         events: Sequence[tuple[EventData, str]],
         *,
         caused_by: Envelope | None = None,
+        causes: Sequence[Envelope | None] | None = None,
     ) -> list[Envelope]:
-        """Add events (payload, subject) to the caller's transaction in one statement, in this order."""
+        """Add events (payload, subject) to the caller's transaction in one statement, in this order.
+        `causes`, when given, names each event's own cause (one per event) instead of `caused_by`."""
         if not events:
             return []
         carrier: dict[str, str] = {}
         propagate.inject(carrier)  # the relay publishes inside this trace context
         trace_carrier, now = json.dumps(carrier), datetime.now(UTC)
-        envelopes = [Envelope.wrap(data, source=self.source, subject=subject, caused_by=caused_by, occurred_at=now,
-                                   traceparent=carrier.get("traceparent")) for data, subject in events]
+        causes = causes if causes is not None else [caused_by] * len(events)
+        envelopes = [Envelope.wrap(data, source=self.source, subject=subject, caused_by=cause, occurred_at=now,
+                                   traceparent=carrier.get("traceparent"))
+                     for (data, subject), cause in zip(events, causes, strict=True)]
         await bulk_insert(session, self.table, [
             {"event_id": str(envelope.event_id), "event_type": envelope.type, "topic": data.topic, "key": subject,
              "payload": envelope.model_dump_json(), "trace_carrier": trace_carrier, "created_at": now,

@@ -8,6 +8,7 @@ when the box moves), a candidate approved or rejected, a readiness set, a plan r
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -151,7 +152,7 @@ async def _calibrate(session: AsyncSession, ctx: plans.Context, agency_id: str, 
     if current is None or current.agency_id != agency_id or current.computed_box is None:
         raise field_error("nip", f"{decision.nip} has no computed placement in agency {agency_id} to calibrate")
     placement = Placement(
-        nip=current.nip, agency_id=agency_id, box=int(decision.value), computed_box=current.computed_box,
+        id=str(uuid.uuid4()), nip=current.nip, agency_id=agency_id, box=int(decision.value), computed_box=current.computed_box,
         calibration_decision_id=decision.id, performance_level=current.performance_level,
         potential_level=current.potential_level,
         reasons=[f"calibrated by the talent committee from box {current.computed_box}: {decision.reason}",
@@ -161,9 +162,9 @@ async def _calibrate(session: AsyncSession, ctx: plans.Context, agency_id: str, 
     )
     session.add(placement)
     assert ctx.cause is not None
-    await service.publish_move(session, ctx.outbox, current, placement, ctx.cause)
-    await idps.plan_after_placement(session, placement)
-    await plans.refresh_nip(session, ctx, decision.nip, agency_id)
+    await service.publish_moves(session, ctx.outbox, [(current, placement, ctx.cause)])
+    await idps.plans_after_placements(session, [placement])
+    await plans.refresh_people(session, ctx, [(decision.nip, agency_id)])
 
 
 async def _on_candidate(session: AsyncSession, ctx: plans.Context, position: KeyPosition, decision: Decision) -> None:

@@ -1,7 +1,13 @@
 """Kafka subscribers of the succession service: profiles and portfolios feed the read model; ratings and
 assessments reclassify. After each, the ASN's development plan (on a new placement) and their
-candidacies for the agency's key positions follow, in the same transaction."""
+candidacies for the agency's key positions follow, in the same transaction.
 
+The high-volume types (profile snapshots, ratings, assessments) are handled set-based: a run of
+consecutive events of one type costs a few queries, not a few per event, and is applied in order
+exactly as one event at a time would be (the consumer calls the same handler with one event when it
+isolates a failing record)."""
+
+from collections.abc import Sequence
 from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.succession import idps, plans, service
 from services.succession.models import Placement
 from services.succession.settings import SuccessionSettings
+from shared.consumer import Routes
 from shared.events import Envelope
 from shared.events.schemas import (
     AssessmentCompleted,
@@ -24,40 +31,42 @@ from shared.service_app import Runtime, Subscriptions
 def subscriptions(runtime: Runtime) -> Subscriptions:
     settings = cast(SuccessionSettings, runtime.settings)
 
-    async def follow_up(session: AsyncSession, envelope: Envelope, nip: str, agency_id: str,
-                        placement: Placement | None = None) -> None:
-        if placement is not None:
-            await idps.plan_after_placement(session, placement)
-        await plans.refresh_nip(session, plans.Context.from_event(runtime.outbox, settings, envelope), nip, agency_id)
+    async def follow_up(session: AsyncSession, envelopes: Sequence[Envelope], people: Sequence[tuple[str, str]],
+                        placements: Sequence[Placement] = ()) -> None:
+        await idps.plans_after_placements(session, placements)
+        ctx = plans.Context.from_event(runtime.outbox, settings, envelopes[-1])
+        await plans.refresh_people(session, ctx, people)
 
-    async def on_profile(session: AsyncSession, envelope: Envelope) -> None:
-        model = ProfileRegistered if envelope.type == ProfileRegistered.event_type else ProfileUpdated
-        asn = await service.remember_profile(session, envelope.payload(model))
-        await follow_up(session, envelope, asn.nip, asn.agency_id)
+    async def on_profiles(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        model = ProfileRegistered if envelopes[0].type == ProfileRegistered.event_type else ProfileUpdated
+        known = await service.remember_profiles(session, [e.payload(model) for e in envelopes])
+        await follow_up(session, envelopes, [(asn.nip, asn.agency_id) for asn in known])
 
     async def on_portfolio_changed(session: AsyncSession, envelope: Envelope) -> None:
         await service.remember_portfolio(session, envelope)
         data = envelope.payload(PortfolioChanged)
-        await follow_up(session, envelope, data.nip, data.agency_id)
+        await follow_up(session, [envelope], [(data.nip, data.agency_id)])
 
-    async def on_performance_rated(session: AsyncSession, envelope: Envelope) -> None:
-        placement = await service.apply_performance(session, runtime.outbox, envelope)
-        data = envelope.payload(PerformanceRated)
-        await follow_up(session, envelope, data.nip, data.agency_id, placement)
+    async def on_ratings(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        placements = await service.apply_performance(session, runtime.outbox, envelopes)
+        await follow_up(session, envelopes, _people(envelopes), placements)
 
-    async def on_assessment_completed(session: AsyncSession, envelope: Envelope) -> None:
-        placement = await service.apply_assessment(session, runtime.outbox, envelope)
-        data = envelope.payload(AssessmentCompleted)
-        await follow_up(session, envelope, data.nip, data.agency_id, placement)
+    async def on_assessments(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        placements = await service.apply_assessment(session, runtime.outbox, envelopes)
+        await follow_up(session, envelopes, _people(envelopes), placements)
 
     return {
-        PROFILE_EVENTS: {
-            ProfileRegistered.event_type: on_profile,
-            ProfileUpdated.event_type: on_profile,
-            PortfolioChanged.event_type: on_portfolio_changed,
-        },
-        ASSESSMENT_EVENTS: {
-            PerformanceRated.event_type: on_performance_rated,
-            AssessmentCompleted.event_type: on_assessment_completed,
-        },
+        PROFILE_EVENTS: Routes(
+            handlers={PortfolioChanged.event_type: on_portfolio_changed},
+            batch_handlers={ProfileRegistered.event_type: on_profiles, ProfileUpdated.event_type: on_profiles},
+        ),
+        ASSESSMENT_EVENTS: Routes(
+            handlers={},
+            batch_handlers={PerformanceRated.event_type: on_ratings, AssessmentCompleted.event_type: on_assessments},
+        ),
     }
+
+
+def _people(envelopes: Sequence[Envelope]) -> list[tuple[str, str]]:
+    """(nip, agency) of each event about an ASN (keyed by NIP; the payload names the agency)."""
+    return [(envelope.subject, str(envelope.data["agency_id"])) for envelope in envelopes]

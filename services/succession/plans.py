@@ -99,11 +99,15 @@ def _counts_as_ready(row: PlanCandidate) -> bool:
     return row.active and row.readiness == READY_NOW and row.status != "rejected"
 
 
-async def refresh_nip(session: AsyncSession, ctx: Context, nip: str, agency_id: str) -> None:
-    """After an event about one ASN: their candidacy for each of their agency's key positions."""
-    positions = (await session.scalars(select(KeyPosition).where(KeyPosition.agency_id == agency_id))).all()
+async def refresh_people(session: AsyncSession, ctx: Context, people: Collection[tuple[str, str]]) -> None:
+    """After events about some ASN (nip, agency): their candidacies for their agencies' key positions."""
+    by_agency: dict[str, set[str]] = {}
+    for nip, agency_id in people:
+        by_agency.setdefault(agency_id, set()).add(nip)
+    positions = (await session.scalars(select(KeyPosition).where(KeyPosition.agency_id.in_(by_agency))
+                                       .order_by(KeyPosition.id))).all()
     for position in positions:
-        await refresh_position(session, ctx, position, nips=[nip])
+        await refresh_position(session, ctx, position, nips=by_agency[position.agency_id])
 
 
 async def refresh_position(session: AsyncSession, ctx: Context, position: KeyPosition,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import date
-from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import func, select
@@ -24,50 +26,112 @@ from shared.events.vocabulary import PerformanceLevel, PotentialLevel
 from shared.outbox import Outbox
 
 
-async def remember_profile(session: AsyncSession, snapshot: ProfileSnapshot) -> KnownAsn:
-    asn = await session.get(KnownAsn, snapshot.nip)
-    if asn is None:
-        asn = KnownAsn(nip=snapshot.nip, training_hours={})
-        session.add(asn)
-    asn.agency_id, asn.unit_id, asn.name = snapshot.agency_id, snapshot.unit_id, snapshot.name
-    asn.birth_date, asn.position_type, asn.golongan = snapshot.birth_date, snapshot.position_type, snapshot.golongan
-    asn.position_code = snapshot.position_code
-    if snapshot.positions is not None:
-        asn.positions = [spell.model_dump(mode="json") for spell in snapshot.positions]
-    return asn
+async def remember_profiles(session: AsyncSession, snapshots: Sequence[ProfileSnapshot]) -> list[KnownAsn]:
+    """Keep the profile read model: one query for the whole run, then each snapshot in order."""
+    known = {a.nip: a for a in (await session.scalars(
+        select(KnownAsn).where(KnownAsn.nip.in_({s.nip for s in snapshots})))).all()}
+    for snapshot in snapshots:
+        asn = known.get(snapshot.nip)
+        if asn is None:
+            asn = known[snapshot.nip] = KnownAsn(nip=snapshot.nip, training_hours={})
+            session.add(asn)
+        asn.agency_id, asn.unit_id, asn.name = snapshot.agency_id, snapshot.unit_id, snapshot.name
+        asn.birth_date, asn.position_type, asn.golongan = snapshot.birth_date, snapshot.position_type, snapshot.golongan
+        asn.position_code = snapshot.position_code
+        if snapshot.positions is not None:
+            asn.positions = [spell.model_dump(mode="json") for spell in snapshot.positions]
+    return [known[s.nip] for s in snapshots]
 
 
-async def _axes(session: AsyncSession, nip: str, agency_id: str) -> TalentAxes:
-    axes = await session.get(TalentAxes, nip)
-    if axes is None:
-        axes = TalentAxes(nip=nip, agency_id=agency_id, competencies={}, gaps=[], ratings={})
-        session.add(axes)
-    axes.agency_id = agency_id
-    return axes
+@dataclass
+class _Run:
+    """The axes and current placements of the ASN a run of events is about, loaded in two queries; the
+    events are then applied one after another in memory, exactly as one at a time would."""
+
+    axes: dict[str, TalentAxes]
+    current: dict[str, Placement]
+    moves: list[tuple[Placement | None, Placement, Envelope]] = field(default_factory=list)
+
+    @classmethod
+    async def load(cls, session: AsyncSession, nips: Collection[str]) -> _Run:
+        axes = {a.nip: a for a in (await session.scalars(select(TalentAxes).where(TalentAxes.nip.in_(nips)))).all()}
+        latest = latest_placements(nips)
+        current = {p.nip: p for p in (await session.scalars(select(Placement).join(
+            latest, (Placement.nip == latest.c.nip) & (Placement.sequence == latest.c.sequence)))).all()}
+        return cls(axes, current)
+
+    def axes_of(self, session: AsyncSession, nip: str, agency_id: str) -> TalentAxes:
+        axes = self.axes.get(nip)
+        if axes is None:
+            axes = self.axes[nip] = TalentAxes(nip=nip, agency_id=agency_id, competencies={}, gaps=[], ratings={})
+            session.add(axes)
+        axes.agency_id = agency_id
+        return axes
+
+    def reclassify(self, axes: TalentAxes, cause: Envelope) -> None:
+        """Place the ASN from their axes; a new placement when the computed box changed. A committee
+        calibration stands until the inputs move the computed box."""
+        decision = domain.place(
+            domain.Axes(
+                performance_level=PerformanceLevel(axes.performance_level) if axes.performance_level else None,
+                performance_year=axes.performance_year,
+                potential_level=PotentialLevel(axes.potential_level) if axes.potential_level else None,
+                jpm=axes.jpm,
+                potential_valid_until=axes.potential_valid_until,
+            ),
+            as_of=cause.occurred_at.date(),
+        )
+        current = self.current.get(axes.nip)
+        if current is not None and current.computed_box == decision.box:
+            return
+        placement = Placement(
+            id=str(uuid.uuid4()), nip=axes.nip, agency_id=axes.agency_id, box=decision.box, computed_box=decision.box,
+            performance_level=axes.performance_level, potential_level=axes.potential_level,
+            reasons=list(decision.reasons),
+            policy_versions={"performance": axes.performance_policy, "potential": axes.potential_policy},
+            cause_event_id=str(cause.event_id), placed_at=cause.occurred_at,
+            sequence=(current.sequence + 1) if current else 1,
+        )
+        self.current[axes.nip] = placement
+        self.moves.append((current, placement, cause))
+
+    async def record(self, session: AsyncSession, outbox: Outbox) -> list[Placement]:
+        """Store the new placements and publish `talent.reclassified` for each that moved a box."""
+        session.add_all([placement for _, placement, _ in self.moves])
+        await publish_moves(session, outbox, self.moves)
+        return [placement for _, placement, _ in self.moves]
 
 
-async def apply_performance(session: AsyncSession, outbox: Outbox, envelope: Envelope) -> Placement | None:
-    data = envelope.payload(PerformanceRated)
-    axes = await _axes(session, data.nip, data.agency_id)
-    axes.ratings = {**axes.ratings, str(data.year): data.rating.value}
-    if axes.performance_year is not None and data.year < axes.performance_year:
-        return None  # an older year arriving late never overrides a newer one (its rating is kept for eligibility)
-    axes.performance_level, axes.performance_year = data.performance_level.value, data.year
-    axes.performance_policy, axes.performance_event_id = data.policy_version, str(envelope.event_id)
-    return await reclassify(session, outbox, axes, envelope)
+async def apply_performance(session: AsyncSession, outbox: Outbox, envelopes: Sequence[Envelope]) -> list[Placement]:
+    """SKP ratings (performance.rated), in order; returns the new placements."""
+    rated = [(envelope, envelope.payload(PerformanceRated)) for envelope in envelopes]
+    run = await _Run.load(session, {data.nip for _, data in rated})
+    for envelope, data in rated:
+        axes = run.axes_of(session, data.nip, data.agency_id)
+        axes.ratings = {**axes.ratings, str(data.year): data.rating.value}
+        if axes.performance_year is not None and data.year < axes.performance_year:
+            continue  # an older year arriving late never overrides a newer one (its rating is kept for eligibility)
+        axes.performance_level, axes.performance_year = data.performance_level.value, data.year
+        axes.performance_policy, axes.performance_event_id = data.policy_version, str(envelope.event_id)
+        run.reclassify(axes, envelope)
+    return await run.record(session, outbox)
 
 
-async def apply_assessment(session: AsyncSession, outbox: Outbox, envelope: Envelope) -> Placement | None:
-    data = envelope.payload(AssessmentCompleted)
-    axes = await _axes(session, data.nip, data.agency_id)
-    if axes.assessed_on is not None and data.assessed_on < axes.assessed_on:
-        return None  # a re-assessment supersedes; an older one arriving late does not
-    axes.potential_level, axes.jpm, axes.assessed_on = data.potential_level.value, data.jpm, data.assessed_on
-    axes.potential_valid_until, axes.potential_policy = data.valid_until, data.policy_version
-    axes.potential_event_id = str(envelope.event_id)
-    axes.competencies = {gap.competency: gap.achieved for gap in data.gaps}
-    axes.gaps = [gap.model_dump() for gap in data.gaps]
-    return await reclassify(session, outbox, axes, envelope)
+async def apply_assessment(session: AsyncSession, outbox: Outbox, envelopes: Sequence[Envelope]) -> list[Placement]:
+    """Competency assessments (assessment.completed), in order; returns the new placements."""
+    assessed = [(envelope, envelope.payload(AssessmentCompleted)) for envelope in envelopes]
+    run = await _Run.load(session, {data.nip for _, data in assessed})
+    for envelope, data in assessed:
+        axes = run.axes_of(session, data.nip, data.agency_id)
+        if axes.assessed_on is not None and data.assessed_on < axes.assessed_on:
+            continue  # a re-assessment supersedes; an older one arriving late does not
+        axes.potential_level, axes.jpm, axes.assessed_on = data.potential_level.value, data.jpm, data.assessed_on
+        axes.potential_valid_until, axes.potential_policy = data.valid_until, data.policy_version
+        axes.potential_event_id = str(envelope.event_id)
+        axes.competencies = {gap.competency: gap.achieved for gap in data.gaps}
+        axes.gaps = [gap.model_dump() for gap in data.gaps]
+        run.reclassify(axes, envelope)
+    return await run.record(session, outbox)
 
 
 def latest_placements(nips: Collection[str] | None = None) -> Any:
@@ -85,51 +149,25 @@ async def current_placement(session: AsyncSession, nip: str) -> Placement | None
     )
 
 
-async def reclassify(session: AsyncSession, outbox: Outbox, axes: TalentAxes, cause: Envelope) -> Placement | None:
-    """Place the ASN from their axes; record a placement when the computed box changes, and publish
-    `talent.reclassified` when the (effective) box moved. A committee calibration stands until the
-    inputs move the computed box. Returns the new placement, if any."""
-    await session.flush()
-    decision = domain.place(
-        domain.Axes(
-            performance_level=PerformanceLevel(axes.performance_level) if axes.performance_level else None,
-            performance_year=axes.performance_year,
-            potential_level=PotentialLevel(axes.potential_level) if axes.potential_level else None,
-            jpm=axes.jpm,
-            potential_valid_until=axes.potential_valid_until,
-        ),
-        as_of=cause.occurred_at.date(),
-    )
-    current = await current_placement(session, axes.nip)
-    if current is not None and current.computed_box == decision.box:
-        return None
-    placement = Placement(
-        nip=axes.nip, agency_id=axes.agency_id, box=decision.box, computed_box=decision.box,
-        performance_level=axes.performance_level, potential_level=axes.potential_level,
-        reasons=list(decision.reasons),
-        policy_versions={"performance": axes.performance_policy, "potential": axes.potential_policy},
-        cause_event_id=str(cause.event_id), placed_at=cause.occurred_at,
-        sequence=(current.sequence + 1) if current else 1,
-    )
-    session.add(placement)
-    await publish_move(session, outbox, current, placement, cause)
-    return placement
-
-
-async def publish_move(session: AsyncSession, outbox: Outbox, current: Placement | None, placement: Placement,
-                       cause: Envelope) -> None:
-    """`talent.reclassified` when the placement moved the ASN from one box (or none) to another."""
-    from_box = current.box if current else None
-    if from_box == placement.box:
-        return  # first record of an unmapped ASN, or the computed box caught up with a calibration
-    await outbox.emit(session, TalentReclassified(
-        nip=placement.nip, agency_id=placement.agency_id, from_box=from_box, to_box=placement.box,
-        performance_level=placement.performance_level, potential_level=placement.potential_level,
-        reasons=list(placement.reasons),
-        recommendations=list(domain.RECOMMENDATIONS[placement.box]) if placement.box else [],
-        cause_event_id=cause.event_id, placed_at=placement.placed_at, computed_box=placement.computed_box,
-        calibration_decision_id=placement.calibration_decision_id,
-    ), subject=placement.nip, caused_by=cause)
+async def publish_moves(session: AsyncSession, outbox: Outbox,
+                        moves: Sequence[tuple[Placement | None, Placement, Envelope]]) -> None:
+    """`talent.reclassified` for each placement that moved the ASN from one box (or none) to another
+    (not for the first record of an unmapped ASN, nor when the computed box caught up with a calibration)."""
+    events, causes = [], []
+    for current, placement, cause in moves:
+        from_box = current.box if current else None
+        if from_box == placement.box:
+            continue
+        events.append((TalentReclassified(
+            nip=placement.nip, agency_id=placement.agency_id, from_box=from_box, to_box=placement.box,
+            performance_level=placement.performance_level, potential_level=placement.potential_level,
+            reasons=list(placement.reasons),
+            recommendations=list(domain.RECOMMENDATIONS[placement.box]) if placement.box else [],
+            cause_event_id=cause.event_id, placed_at=placement.placed_at, computed_box=placement.computed_box,
+            calibration_decision_id=placement.calibration_decision_id,
+        ), placement.nip))
+        causes.append(cause)
+    await outbox.emit_many(session, events, causes=causes)
 
 
 async def remember_portfolio(session: AsyncSession, envelope: Envelope) -> None:

@@ -389,13 +389,13 @@ async def test_talent_pools_and_reports_from_placements_and_penalties(kafka: Loc
             envelope = Envelope.wrap(data, source="test", subject=nip)
             async with runtime.sessions() as session, session.begin():
                 if isinstance(data, ProfileRegistered):
-                    await succession.remember_profile(session, data)
+                    await succession.remember_profiles(session, [data])
                 elif isinstance(data, PortfolioChanged):
                     await succession.remember_portfolio(session, envelope)
                 elif isinstance(data, PerformanceRated):
-                    await succession.apply_performance(session, runtime.outbox, envelope)
+                    await succession.apply_performance(session, runtime.outbox, [envelope])
                 else:
-                    await succession.apply_assessment(session, runtime.outbox, envelope)
+                    await succession.apply_assessment(session, runtime.outbox, [envelope])
 
         # NIPs of this test's own: the in-process service also consumes the session's other events
         star, penalised, middle, elsewhere = (fresh_nip() for _ in range(4))

@@ -40,12 +40,12 @@ class World:
 
     def __init__(self, runtime: Any, agency: str) -> None:
         self.runtime, self.agency = runtime, agency
-        self.handlers = {t: h for topic in handlers.subscriptions(runtime).values() for t, h in topic.items()}
+        self.routes = list(handlers.subscriptions(runtime).values())
 
     async def deliver(self, data: Any, nip: str) -> None:
         envelope = Envelope.wrap(data, source="test", subject=nip)
         async with self.runtime.sessions() as session, session.begin():
-            await self.handlers[envelope.type](session, envelope)
+            await next(r.single(envelope.type) for r in self.routes if envelope.type in r)(session, envelope)
 
     async def person(self, nip: str, box: int, *, decisions_level: int = 4, birth: date | None = None) -> None:
         birth = birth or date(int(nip[:4]), int(nip[4:6]), int(nip[6:8]))
