@@ -47,12 +47,8 @@ def subscriptions(runtime: Runtime) -> Subscriptions:
         data = envelope.payload(PortfolioChanged)
         await follow_up(session, [envelope], [(data.nip, data.agency_id)])
 
-    async def on_ratings(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-        placements = await service.apply_performance(session, runtime.outbox, envelopes)
-        await follow_up(session, envelopes, _people(envelopes), placements)
-
-    async def on_assessments(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-        placements = await service.apply_assessment(session, runtime.outbox, envelopes)
+    async def on_axes_events(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        placements = await service.apply_axes_events(session, runtime.outbox, envelopes)
         await follow_up(session, envelopes, _people(envelopes), placements)
 
     return {
@@ -62,7 +58,7 @@ def subscriptions(runtime: Runtime) -> Subscriptions:
         ),
         ASSESSMENT_EVENTS: Routes(
             handlers={},
-            batch_handlers={PerformanceRated.event_type: on_ratings, AssessmentCompleted.event_type: on_assessments},
+            batch_handlers={PerformanceRated.event_type: on_axes_events, AssessmentCompleted.event_type: on_axes_events},
         ),
     }
 

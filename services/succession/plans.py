@@ -104,10 +104,20 @@ async def refresh_people(session: AsyncSession, ctx: Context, people: Collection
     by_agency: dict[str, set[str]] = {}
     for nip, agency_id in people:
         by_agency.setdefault(agency_id, set()).add(nip)
+    if not by_agency.keys() & await _agencies_with_key_positions(session):
+        return
     positions = (await session.scalars(select(KeyPosition).where(KeyPosition.agency_id.in_(by_agency))
                                        .order_by(KeyPosition.id))).all()
     for position in positions:
         await refresh_position(session, ctx, position, nips=by_agency[position.agency_id])
+
+
+async def _agencies_with_key_positions(session: AsyncSession) -> set[str]:
+    """Looked up once per transaction (a consumer batch is one), not once per run of events."""
+    if "succession.key_position_agencies" not in session.info:
+        session.info["succession.key_position_agencies"] = set(
+            (await session.scalars(select(KeyPosition.agency_id).distinct())).all())
+    return session.info["succession.key_position_agencies"]  # type: ignore[no-any-return]
 
 
 async def refresh_position(session: AsyncSession, ctx: Context, position: KeyPosition,

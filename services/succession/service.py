@@ -102,36 +102,39 @@ class _Run:
         return [placement for _, placement, _ in self.moves]
 
 
-async def apply_performance(session: AsyncSession, outbox: Outbox, envelopes: Sequence[Envelope]) -> list[Placement]:
-    """SKP ratings (performance.rated), in order; returns the new placements."""
-    rated = [(envelope, envelope.payload(PerformanceRated)) for envelope in envelopes]
-    run = await _Run.load(session, {data.nip for _, data in rated})
-    for envelope, data in rated:
+async def apply_axes_events(session: AsyncSession, outbox: Outbox, envelopes: Sequence[Envelope]) -> list[Placement]:
+    """SKP ratings (performance.rated) and competency assessments (assessment.completed), in order, each
+    reclassifying its ASN; returns the new placements. The whole run costs two queries to load."""
+    payloads = [(envelope, envelope.payload(PerformanceRated if envelope.type == PerformanceRated.event_type
+                                            else AssessmentCompleted)) for envelope in envelopes]
+    run = await _Run.load(session, {data.nip for _, data in payloads})
+    for envelope, data in payloads:
         axes = run.axes_of(session, data.nip, data.agency_id)
-        axes.ratings = {**axes.ratings, str(data.year): data.rating.value}
-        if axes.performance_year is not None and data.year < axes.performance_year:
-            continue  # an older year arriving late never overrides a newer one (its rating is kept for eligibility)
-        axes.performance_level, axes.performance_year = data.performance_level.value, data.year
-        axes.performance_policy, axes.performance_event_id = data.policy_version, str(envelope.event_id)
-        run.reclassify(axes, envelope)
+        if isinstance(data, PerformanceRated) and _rated(axes, envelope, data):
+            run.reclassify(axes, envelope)
+        elif isinstance(data, AssessmentCompleted) and _assessed(axes, envelope, data):
+            run.reclassify(axes, envelope)
     return await run.record(session, outbox)
 
 
-async def apply_assessment(session: AsyncSession, outbox: Outbox, envelopes: Sequence[Envelope]) -> list[Placement]:
-    """Competency assessments (assessment.completed), in order; returns the new placements."""
-    assessed = [(envelope, envelope.payload(AssessmentCompleted)) for envelope in envelopes]
-    run = await _Run.load(session, {data.nip for _, data in assessed})
-    for envelope, data in assessed:
-        axes = run.axes_of(session, data.nip, data.agency_id)
-        if axes.assessed_on is not None and data.assessed_on < axes.assessed_on:
-            continue  # a re-assessment supersedes; an older one arriving late does not
-        axes.potential_level, axes.jpm, axes.assessed_on = data.potential_level.value, data.jpm, data.assessed_on
-        axes.potential_valid_until, axes.potential_policy = data.valid_until, data.policy_version
-        axes.potential_event_id = str(envelope.event_id)
-        axes.competencies = {gap.competency: gap.achieved for gap in data.gaps}
-        axes.gaps = [gap.model_dump() for gap in data.gaps]
-        run.reclassify(axes, envelope)
-    return await run.record(session, outbox)
+def _rated(axes: TalentAxes, envelope: Envelope, data: PerformanceRated) -> bool:
+    axes.ratings = {**axes.ratings, str(data.year): data.rating.value}
+    if axes.performance_year is not None and data.year < axes.performance_year:
+        return False  # an older year arriving late never overrides a newer one (its rating is kept for eligibility)
+    axes.performance_level, axes.performance_year = data.performance_level.value, data.year
+    axes.performance_policy, axes.performance_event_id = data.policy_version, str(envelope.event_id)
+    return True
+
+
+def _assessed(axes: TalentAxes, envelope: Envelope, data: AssessmentCompleted) -> bool:
+    if axes.assessed_on is not None and data.assessed_on < axes.assessed_on:
+        return False  # a re-assessment supersedes; an older one arriving late does not
+    axes.potential_level, axes.jpm, axes.assessed_on = data.potential_level.value, data.jpm, data.assessed_on
+    axes.potential_valid_until, axes.potential_policy = data.valid_until, data.policy_version
+    axes.potential_event_id = str(envelope.event_id)
+    axes.competencies = {gap.competency: gap.achieved for gap in data.gaps}
+    axes.gaps = [gap.model_dump() for gap in data.gaps]
+    return True
 
 
 def latest_placements(nips: Collection[str] | None = None) -> Any:

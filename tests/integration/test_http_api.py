@@ -392,10 +392,8 @@ async def test_talent_pools_and_reports_from_placements_and_penalties(kafka: Loc
                     await succession.remember_profiles(session, [data])
                 elif isinstance(data, PortfolioChanged):
                     await succession.remember_portfolio(session, envelope)
-                elif isinstance(data, PerformanceRated):
-                    await succession.apply_performance(session, runtime.outbox, [envelope])
                 else:
-                    await succession.apply_assessment(session, runtime.outbox, [envelope])
+                    await succession.apply_axes_events(session, runtime.outbox, [envelope])
 
         # NIPs of this test's own: the in-process service also consumes the session's other events
         star, penalised, middle, elsewhere = (fresh_nip() for _ in range(4))
