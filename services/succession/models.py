@@ -59,7 +59,8 @@ class Placement(Base):
     """One nine-box placement (or an unmapped state) with the inputs that produced it; history is kept."""
 
     __tablename__ = "placements"
-    __table_args__ = (Index("ix_placements_nip_placed", "nip", "placed_at"),)
+    __table_args__ = (Index("ix_placements_nip_placed", "nip", "placed_at"),
+                      UniqueConstraint("nip", "sequence", name="uq_placements_nip_sequence"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
     nip: Mapped[str] = mapped_column(String(18))

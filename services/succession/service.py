@@ -57,7 +57,8 @@ class _Run:
         axes = {a.nip: a for a in (await session.scalars(select(TalentAxes).where(TalentAxes.nip.in_(nips)))).all()}
         latest = latest_placements(nips)
         current = {p.nip: p for p in (await session.scalars(select(Placement).join(
-            latest, (Placement.nip == latest.c.nip) & (Placement.sequence == latest.c.sequence)))).all()}
+            latest, (Placement.nip == latest.c.nip) & (Placement.sequence == latest.c.sequence))
+            .where(Placement.nip.in_(nips)))).all()}  # said outside too, or PostgreSQL scans every placement
         return cls(axes, current)
 
     def axes_of(self, session: AsyncSession, nip: str, agency_id: str) -> TalentAxes:
@@ -206,6 +207,8 @@ async def pool(session: AsyncSession, boxes: frozenset[int], *, agency_id: str |
              .where(Placement.box.in_(boxes)).order_by(Placement.box.desc(), Placement.nip))
     if agency_id is not None:
         query = query.where(Placement.agency_id == agency_id)
+    if nips is not None:
+        query = query.where(Placement.nip.in_(nips))
     rows = (await session.execute(query)).all()
     penalties: dict[str, list[domain.PenaltyRecord]] = {}
     for p in (await session.scalars(select(PenaltyKnown).where(PenaltyKnown.nip.in_([r[0].nip for r in rows])))).all():

@@ -24,7 +24,7 @@ from shared.events.schemas import (
     PositionSpell,
     ProfileRegistered,
 )
-from tests.integration.test_http_api import _settings, assert_problem, bearer, fresh_nip, running
+from tests.integration.test_http_api import _settings, assert_problem, bearer, running
 
 import pytest
 
@@ -33,6 +33,12 @@ pytestmark = pytest.mark.infra
 STANDARD = {"Integritas": 4, "Pengambilan Keputusan": 4}
 LEVELS = {9: ("di_atas_ekspektasi", "tinggi"), 8: ("sesuai_ekspektasi", "tinggi"), 5: ("sesuai_ekspektasi", "menengah"),
           6: ("di_bawah_ekspektasi", "tinggi")}
+
+
+def young_nip() -> str:
+    """A valid NIP of someone born 1980–1995, unlikely to be used by any other test of the session."""
+    birth = date(1980, 1, 1) + timedelta(days=random.randint(0, 5_800))
+    return f"{birth:%Y%m%d}{birth.year + 22}01{random.choice('12')}{random.randint(0, 999):03d}"
 
 
 class World:
@@ -86,7 +92,7 @@ async def test_committee_plans_rules_development_and_risks(kafka: LocalKafka, tm
                           for s in ("chair-1", "member-1", "ppk-1"))
     stranger = bearer(subject="stranger-1", roles=["talent_committee"], agency_id=agency)
     outsider = bearer(subject="chair-1", roles=["talent_committee"], agency_id=other)  # same subject, other agency
-    star, strong, middle, incumbent = (fresh_nip() for _ in range(4))
+    star, strong, middle, incumbent = (young_nip() for _ in range(4))  # under the rules' age limit of 56
     async with running(succession_app, _settings(SuccessionSettings, kafka, tmp_path, unique)) as (http, runtime):
         world = World(runtime, agency)
         await world.person(star, 9)

@@ -1,8 +1,8 @@
 """committee, plans, eligibility rules, development plans, risk signals
 
-Revision ID: 3eda8c27b3be
+Revision ID: 5b19de6f5ef2
 Revises: 1b9a0f6e045c
-Create Date: 2026-11-29 11:05:05.563215
+Create Date: 2026-11-29 11:37:45.687726
 
 """
 from typing import Sequence, Union
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision: str = '3eda8c27b3be'
+revision: str = '5b19de6f5ef2'
 down_revision: Union[str, Sequence[str], None] = '1b9a0f6e045c'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -175,6 +175,7 @@ def upgrade() -> None:
     with op.batch_alter_table('placements', schema=None) as batch_op:
         batch_op.add_column(sa.Column('computed_box', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('calibration_decision_id', sa.String(length=36), nullable=True))
+        batch_op.create_unique_constraint('uq_placements_nip_sequence', ['nip', 'sequence'])
     op.execute("UPDATE placements SET computed_box = box")  # every earlier placement was computed
 
     with op.batch_alter_table('talent_axes', schema=None) as batch_op:
@@ -192,6 +193,7 @@ def downgrade() -> None:
         batch_op.drop_column('gaps')
 
     with op.batch_alter_table('placements', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_placements_nip_sequence', type_='unique')
         batch_op.drop_column('calibration_decision_id')
         batch_op.drop_column('computed_box')
 
