@@ -147,7 +147,7 @@ async def _superseded(session: AsyncSession, agency_id: str, supersedes: str | N
 
 
 async def _calibrate(session: AsyncSession, ctx: plans.Context, agency_id: str, decision: Decision) -> None:
-    assert decision.nip is not None and decision.value is not None
+    assert decision.nip is not None and decision.value is not None and ctx.cause is not None  # committee.decided
     current = await service.current_placement(session, decision.nip)
     if current is None or current.agency_id != agency_id or current.computed_box is None:
         raise field_error("nip", f"{decision.nip} has no computed placement in agency {agency_id} to calibrate")
@@ -157,11 +157,10 @@ async def _calibrate(session: AsyncSession, ctx: plans.Context, agency_id: str, 
         potential_level=current.potential_level,
         reasons=[f"calibrated by the talent committee from box {current.computed_box}: {decision.reason}",
                  *[r for r in current.reasons if not r.startswith("calibrated by")]],
-        policy_versions=current.policy_versions, cause_event_id=str(ctx.cause.event_id) if ctx.cause else decision.id,
+        policy_versions=current.policy_versions, cause_event_id=str(ctx.cause.event_id),
         placed_at=decision.decided_at, sequence=current.sequence + 1,
     )
     session.add(placement)
-    assert ctx.cause is not None
     await service.publish_moves(session, ctx.outbox, [(current, placement, ctx.cause)])
     await idps.plans_after_placements(session, [placement])
     await plans.refresh_people(session, ctx, [(decision.nip, agency_id)])

@@ -3,7 +3,7 @@ agenda (HR admin or a member edits it), and decisions (members only; no PUT, PAT
 correction is a new decision that supersedes the old one)."""
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal, cast
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from services.succession import committee, domain, plans
 from services.succession.models import AgendaItem, CommitteeMember, CommitteeSession, Decision
-from services.succession.settings import SuccessionSettings
 from shared.auth import Principal, Role, require_roles, roles_note
 from shared.errors import Problem
 from shared.service_app import RuntimeDep, SessionDep
@@ -250,7 +249,7 @@ async def record_decision(agency_id: str, session_id: str, body: DecisionIn, ses
     async with session.begin():
         member = await committee.require_member(session, agency_id, principal)
         meeting = await committee.session_in(session, agency_id, session_id)
-        ctx = plans.Context.now(runtime.outbox, cast(SuccessionSettings, runtime.settings))
+        ctx = plans.Context.now(runtime)
         decision = await committee.decide(session, ctx, meeting, member, **body.model_dump())
     return DecisionOut.model_validate(decision)
 

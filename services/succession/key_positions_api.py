@@ -2,7 +2,7 @@
 explainable score, each with a readiness and its reasons."""
 
 from datetime import date
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from services.succession import domain, plans
 from services.succession.models import KeyPosition, KnownAsn, PlanCandidate, SuccessionPlan
-from services.succession.settings import SuccessionSettings
 from shared.auth import Principal, Role, require_roles, roles_note
 from shared.errors import Problem
 from shared.service_app import RuntimeDep, SessionDep
@@ -89,7 +88,7 @@ async def create_key_position(
         position = KeyPosition(**body.model_dump())
         session.add(position)
         await session.flush()
-        await plans.refresh_position(session, plans.Context.now(runtime.outbox, cast(SuccessionSettings, runtime.settings)),
+        await plans.refresh_position(session, plans.Context.now(runtime),
                                      position)
     return position
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.succession import domain, service
@@ -30,6 +31,7 @@ from services.succession.settings import SuccessionSettings
 from shared.events import Envelope
 from shared.events.schemas import CandidateNominated, PlanChanged, ReadinessChanged, RiskSignaled
 from shared.outbox import Outbox
+from shared.service_app import Runtime
 
 NOT_A_CANDIDATE = domain.Readiness.NOT_A_CANDIDATE.value
 READY_NOW = domain.Readiness.READY_NOW.value
@@ -51,9 +53,10 @@ class Context:
         return cls(outbox, cause.occurred_at.date(), cause.occurred_at, cause, settings)
 
     @classmethod
-    def now(cls, outbox: Outbox, settings: SuccessionSettings, cause: Envelope | None = None) -> Context:
+    def now(cls, runtime: Runtime) -> Context:
+        """For an HTTP request: judged on today, caused by no event."""
         at = datetime.now(UTC)
-        return cls(outbox, at.date(), at, cause, settings)
+        return cls(runtime.outbox, at.date(), at, None, cast(SuccessionSettings, runtime.settings))
 
 
 async def latest_rules(session: AsyncSession, agency_id: str, position_type: str) -> EligibilityRules | None:
@@ -224,7 +227,7 @@ async def _incumbent_retires_on(session: AsyncSession, ctx: Context, position: K
                                   jpt_age=ctx.settings.retirement_age_jpt)
 
 
-def _open(position_id: str, kind: str, nip: str | None = None):  # type: ignore[no-untyped-def]
+def _open(position_id: str, kind: str, nip: str | None = None) -> Select[Any]:
     query = select(RiskSignal).where(RiskSignal.position_id == position_id, RiskSignal.kind == kind,
                                      RiskSignal.cleared_at.is_(None))
     return query if nip is None else query.where(RiskSignal.nip == nip)

@@ -2,7 +2,7 @@
 agency's key positions of that type are judged again, and record the version they were judged by."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from services.succession import eligibility, plans
 from services.succession.models import EligibilityRules, KeyPosition
-from services.succession.settings import SuccessionSettings
 from shared.auth import Principal, Role, require_roles, roles_note
 from shared.errors import Problem
 from shared.service_app import RuntimeDep, SessionDep
@@ -61,7 +60,7 @@ async def publish_rules(agency_id: str, body: RulesIn, session: SessionDep, runt
                                   rules=rules, created_by=principal.subject, created_at=datetime.now(UTC))
         session.add(record)
         await session.flush()
-        ctx = plans.Context.now(runtime.outbox, cast(SuccessionSettings, runtime.settings))
+        ctx = plans.Context.now(runtime)
         for position in (await session.scalars(select(KeyPosition).where(
                 KeyPosition.agency_id == agency_id, KeyPosition.position_type == body.position_type))).all():
             await plans.refresh_position(session, ctx, position)

@@ -45,7 +45,7 @@ async def remember_profiles(session: AsyncSession, snapshots: Sequence[ProfileSn
 
 @dataclass
 class _Run:
-    """The axes and current placements of the ASN a run of events is about, loaded in two queries; the
+    """The axes and current placements of the ASN a run of events is about, loaded in one query; the
     events are then applied one after another in memory, exactly as one at a time would."""
 
     axes: dict[str, TalentAxes]
@@ -54,12 +54,13 @@ class _Run:
 
     @classmethod
     async def load(cls, session: AsyncSession, nips: Collection[str]) -> _Run:
-        axes = {a.nip: a for a in (await session.scalars(select(TalentAxes).where(TalentAxes.nip.in_(nips)))).all()}
+        """One query: the axes of `nips`, each with its current placement (a placement has axes behind it)."""
         latest = latest_placements(nips)
-        current = {p.nip: p for p in (await session.scalars(select(Placement).join(
-            latest, (Placement.nip == latest.c.nip) & (Placement.sequence == latest.c.sequence))
-            .where(Placement.nip.in_(nips)))).all()}  # said outside too, or PostgreSQL scans every placement
-        return cls(axes, current)
+        rows = (await session.execute(
+            select(TalentAxes, Placement).where(TalentAxes.nip.in_(nips))
+            .outerjoin(latest, latest.c.nip == TalentAxes.nip)
+            .outerjoin(Placement, (Placement.nip == latest.c.nip) & (Placement.sequence == latest.c.sequence)))).all()
+        return cls({axes.nip: axes for axes, _ in rows}, {p.nip: p for _, p in rows if p is not None})
 
     def axes_of(self, session: AsyncSession, nip: str, agency_id: str) -> TalentAxes:
         axes = self.axes.get(nip)
@@ -105,7 +106,7 @@ class _Run:
 
 async def apply_axes_events(session: AsyncSession, outbox: Outbox, envelopes: Sequence[Envelope]) -> list[Placement]:
     """SKP ratings (performance.rated) and competency assessments (assessment.completed), in order, each
-    reclassifying its ASN; returns the new placements. The whole run costs two queries to load."""
+    reclassifying its ASN; returns the new placements. The whole run costs one query to load."""
     payloads = [(envelope, envelope.payload(PerformanceRated if envelope.type == PerformanceRated.event_type
                                             else AssessmentCompleted)) for envelope in envelopes]
     run = await _Run.load(session, {data.nip for _, data in payloads})

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
+import pytest
 from sqlalchemy import select
 
 from deploy.local.kafka import LocalKafka
@@ -25,8 +25,6 @@ from shared.events.schemas import (
     ProfileRegistered,
 )
 from tests.integration.test_http_api import _settings, assert_problem, bearer, running
-
-import pytest
 
 pytestmark = pytest.mark.infra
 
@@ -245,7 +243,14 @@ async def test_committee_plans_rules_development_and_risks(kafka: LocalKafka, tm
         assert (await http.get(one, headers=chair)).json()["value"] == "7"  # the original is unchanged
         assert_problem(await http.post(decisions, headers=member, json={**calibrate, "supersedes": d1["id"]}),
                        409, "supersedes")
-        assert_problem(await http.get(one, headers=hr_other), 404)
+        # agency isolation on every reading route of the committee; BKN reads them all
+        for url in (f"{committee}/members", f"{committee}/sessions", f"{committee}/sessions/{sid}/agenda", decisions,
+                    one, f"/v1/reports/agencies/{agency}/succession-coverage", rules_url):
+            assert_problem(await http.get(url, headers=hr_other), 404)
+            assert (await http.get(url, headers=bearer(subject="bkn-1", roles=["bkn"]))).status_code == 200
+        assert_problem(await http.post(f"{committee}/sessions", headers=hr_other,
+                                       json={"held_on": "2026-12-01", "title": "x"}), 404)
+        assert_problem(await http.delete(f"{committee}/members/chair-1", headers=hr_other), 404)
 
         # readiness override with a reason; approve and reject candidates
         override = await http.post(decisions, headers=member, json={
