@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from services.assessment import domain as assessment
-from shared.events.schemas import AssessmentCompleted, CompetencyGap, PerformanceRated, PositionSpell, ProfileRegistered
+from shared.events.schemas import AssessmentCompleted, CompetencyGap, PerformanceRated, ProfileRegistered
 from shared.events.vocabulary import Rating
 from shared.nip import parse_nip
 
@@ -145,8 +145,7 @@ def stream(count: int, *, seed: int = 2026, today: date | None = None, start: in
 def events_for(person: Person, agency_id: str) -> Iterator[ProfileRegistered | PerformanceRated | AssessmentCompleted]:
     """The events the profile and assessment services publish for this person (default policy)."""
     yield ProfileRegistered(nip=person.nip, agency_id=agency_id, unit_id=person.unit_id, name=person.name, sex=person.sex,  # type: ignore[arg-type]
-                            birth_date=person.birth_date, position_type=person.position_type, golongan=person.golongan,
-                            positions=[PositionSpell(position_type=person.position_type, start_date=person.position_start)])
+                            birth_date=person.birth_date, position_type=person.position_type, golongan=person.golongan)
     for year in sorted(person.ratings):
         result = assessment.performance_level({y: r for y, r in person.ratings.items() if y <= year})
         assert result is not None

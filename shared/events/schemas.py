@@ -13,16 +13,6 @@ from shared.events.envelope import EventData
 from shared.events.vocabulary import PerformanceLevel, PotentialLevel, Rating
 
 
-class PositionSpell(BaseModel):
-    """One entry of the position history (for eligibility rules: years in positions, years at a level)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    position_type: str
-    start_date: date
-    end_date: date | None = None
-
-
 class ProfileSnapshot(EventData):
     """The full profile, so consumers keep their own read models (event-carried state transfer)."""
 
@@ -40,7 +30,6 @@ class ProfileSnapshot(EventData):
     position_code: str | None = None
     position_title: str | None = None
     golongan: str | None = None
-    positions: list[PositionSpell] | None = None  # the position history; None when not sent
 
 
 class ProfileRegistered(ProfileSnapshot):

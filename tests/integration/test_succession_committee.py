@@ -21,7 +21,6 @@ from shared.events.schemas import (
     CompetencyGap,
     PerformanceRated,
     PortfolioChanged,
-    PositionSpell,
     ProfileRegistered,
 )
 from tests.integration.test_http_api import _settings, assert_problem, bearer, running
@@ -55,8 +54,7 @@ class World:
         birth = birth or date(int(nip[:4]), int(nip[4:6]), int(nip[6:8]))
         await self.deliver(ProfileRegistered(
             nip=nip, agency_id=self.agency, name=f"ASN {nip[-3:]}", sex="male" if nip[14] == "1" else "female",
-            birth_date=birth, position_type="administrator",
-            positions=[PositionSpell(position_type="administrator", start_date=date(2015, 1, 1))]), nip)
+            birth_date=birth, position_type="administrator"), nip)
         await self.rate(nip, box, 2025)
         await self.deliver(AssessmentCompleted(
             nip=nip, agency_id=self.agency, assessment_id=f"a-{nip}", assessed_on=date(2026, 6, 1), method="cact",
