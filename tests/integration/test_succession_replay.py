@@ -15,7 +15,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select
 
-from deploy.demo.regency import events_for, stream
+from deploy.demo.regency import BIRTH_DAYS, events_for, stream
 from deploy.local.kafka import LocalKafka
 from deploy.local.postgres import LocalPostgres
 from services.succession.app import create_app as succession_app
@@ -34,7 +34,8 @@ def _inputs(agency: str, people: int, seed: int) -> list[Envelope]:
     """A regency's events, with what real streams bring: every event twice, and an older year's
     rating arriving after a newer one."""
     envelopes = []
-    for person in stream(people, seed=seed, today=date(2026, 11, 29)):
+    start = BIRTH_DAYS * (1 + seed % 900)  # NIP sequence numbers no other test of the session uses
+    for person in stream(people, seed=seed, today=date(2026, 11, 29), start=start):
         for data in events_for(person, agency):
             envelopes.append(Envelope.wrap(data, source="test", subject=person.nip))
         late = PerformanceRated(nip=person.nip, agency_id=agency, year=2019, rating=Rating.SANGAT_KURANG,
