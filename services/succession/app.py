@@ -1,6 +1,7 @@
-"""The succession service: nine-box placements (and, as it grows, pools, plans, committee, IDPs)."""
+"""The succession service: nine-box placements, pools, plans, the talent committee, IDPs and risks."""
 
 from pathlib import Path
+from typing import cast
 
 from fastapi import FastAPI
 
@@ -15,6 +16,7 @@ from services.succession import (
     rules_api,
 )
 from services.succession.metrics import PLACEMENTS_BY_BOX
+from services.succession.risk_sweep import RiskSweep
 from services.succession.settings import SuccessionSettings
 from shared.events.schemas import (
     CandidateNominated,
@@ -38,6 +40,8 @@ DEFINITION = ServiceDefinition(
     publishes=[TalentReclassified, CandidateNominated, ReadinessChanged, CommitteeDecided, PlanChanged, RiskSignaled],
     subscriptions=handlers.subscriptions,
     gauges=[PLACEMENTS_BY_BOX],
+    workers=lambda runtime: [RiskSweep(runtime, interval_seconds=cast(SuccessionSettings, runtime.settings)
+                                       .risk_sweep_seconds)],
 )
 
 

@@ -53,9 +53,9 @@ class Context:
         return cls(outbox, cause.occurred_at.date(), cause.occurred_at, cause, settings)
 
     @classmethod
-    def now(cls, runtime: Runtime) -> Context:
-        """For an HTTP request: judged on today, caused by no event."""
-        at = datetime.now(UTC)
+    def now(cls, runtime: Runtime, at: datetime | None = None) -> Context:
+        """For an HTTP request or a sweep: judged on today (or `at`), caused by no event."""
+        at = at or datetime.now(UTC)
         return cls(runtime.outbox, at.date(), at, None, cast(SuccessionSettings, runtime.settings))
 
 

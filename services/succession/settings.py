@@ -6,3 +6,4 @@ class SuccessionSettings(ServiceSettings):
     retirement_age: int = 58  # [default] BUP for most positions
     retirement_age_jpt: int = 60  # [default] BUP for JPT
     retirement_warning_months: int = 12  # an incumbent this close to retirement is a succession risk
+    risk_sweep_seconds: float = 3600.0  # how often the calendar-driven risks are checked

@@ -4,7 +4,7 @@ succession service's HTTP API (SQLite) with its events delivered by its own hand
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from deploy.local.kafka import LocalKafka
 from services.succession import handlers
 from services.succession.app import create_app as succession_app
+from services.succession.risk_sweep import RiskSweep
 from services.succession.settings import SuccessionSettings
 from shared.events import Envelope
 from shared.events.schemas import (
@@ -284,3 +285,28 @@ async def test_committee_plans_rules_development_and_risks(kafka: LocalKafka, tm
         assert (await http.get(f"/v1/talents/{strong}", headers=hr)).json()["current"]["box"] == 6
         plan = (await http.get(f"/v1/key-positions/{position['id']}/plan", headers=hr)).json()
         assert strong not in {c["nip"] for c in plan["candidates"]}
+
+
+async def test_a_retirement_coming_within_the_warning_window_is_signalled_once_by_the_sweep(
+    kafka: LocalKafka, tmp_path: Path, unique: str
+) -> None:
+    agency = f"kab-s-{unique}"
+    hr = bearer(subject="hr-s", roles=["hr_admin"], agency_id=agency)
+    async with running(succession_app, _settings(SuccessionSettings, kafka, tmp_path, unique)) as (http, runtime):
+        world, sweep = World(runtime, agency), next(w for w in runtime.workers if isinstance(w, RiskSweep))
+        today = datetime.now(UTC)
+        position = {"id": f"kadis-{unique}", "agency_id": agency, "title": "Kepala Dinas", "position_type": "jpt_pratama",
+                    "standard": STANDARD, "incumbent_nip": young_nip(),
+                    "incumbent_retires_on": (today + timedelta(days=400)).date().isoformat()}
+        assert (await http.post("/v1/key-positions", headers=hr, json=position)).status_code == 201
+
+        def retiring(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [e for e in events if e["kind"] == "incumbent_retiring"]
+
+        assert retiring(await world.events("risk.signaled")) == []  # 13 months away: not yet
+        assert await sweep.sweep(today + timedelta(days=30)) >= 1
+        assert retiring(await world.events("risk.signaled")) == []
+        await sweep.sweep(today + timedelta(days=60))  # now within 12 months
+        await sweep.sweep(today + timedelta(days=61))  # still: no second signal
+        signals = retiring(await world.events("risk.signaled"))
+        assert [(s["position_id"], s["nip"]) for s in signals] == [(position["id"], position["incumbent_nip"])]

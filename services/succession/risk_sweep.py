@@ -1,0 +1,42 @@
+"""Risks that arrive with the calendar, not with an event: an incumbent comes within 12 months of
+retirement on a day nothing happens to their position. A periodic sweep checks every key position's
+own risks (signalled once per onset, as on every refresh)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from services.succession import plans
+from services.succession.models import KeyPosition
+from shared.background import BackgroundLoop
+from shared.service_app import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class RiskSweep(BackgroundLoop):
+    task_name = "succession-risk-sweep"
+
+    def __init__(self, runtime: Runtime, *, interval_seconds: float) -> None:
+        self._runtime, self._interval = runtime, interval_seconds
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.sweep(datetime.now(UTC))
+            except Exception as exc:  # the database is away, say: the next round catches up
+                log.warning("risk sweep failed, trying again next round: %r", exc)
+            await asyncio.sleep(self._interval)
+
+    async def sweep(self, now: datetime) -> int:
+        """Check every key position's risks as of `now`; returns how many positions were checked."""
+        async with self._runtime.sessions() as session, session.begin():
+            ctx = plans.Context.now(self._runtime, now)
+            positions = (await session.scalars(select(KeyPosition).order_by(KeyPosition.id))).all()
+            for position in positions:
+                await plans.check_risks(session, ctx, position)
+        return len(positions)
