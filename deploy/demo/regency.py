@@ -1,7 +1,7 @@
 """A synthetic regency (kabupaten) for the demo and the benchmark: pure and seeded, no I/O.
 
 About 700 ASN with valid NIPs (birth date, TMT CPNS at least 18 years later, sex, sequence), units,
-positions and ranks, two years of SKP ratings with a realistic spread (most *Baik*), one competency
+position types and ranks, two years of SKP ratings with a realistic spread (most *Baik*), one competency
 assessment each against their position's standard (achieved levels scattered around the standard),
 education and training hours, a dozen key positions, and a talent committee. `events_for` turns a
 person into the events the profile and assessment services would publish (for the benchmark, which
@@ -43,7 +43,6 @@ class Person:
     unit_id: str
     position_type: str
     golongan: str
-    position_start: date
     education: str
     ratings: dict[int, Rating]
     assessed_on: date
@@ -103,11 +102,9 @@ def person(index: int, rng: random.Random, today: date) -> Person:
     for competency in rng.sample(COMPETENCIES, 6):
         achieved = round(required - 0.6 + 0.5 * talent + rng.gauss(0, 0.55))
         competencies.append((competency, required, max(1, min(5, achieved))))
-    tmt = int(nip[8:12])
     return Person(
         nip=nip, name=f"{rng.choice(FIRST)} {rng.choice(LAST)}", sex=sex, birth_date=birth, unit_id=unit,
         position_type=position_type, golongan=golongan,
-        position_start=date(min(tmt + rng.randint(0, 8), today.year - 1), rng.randint(1, 12), 1),
         education=rng.choice(("S1", "S1", "S2", "D-IV", "D-III", "SMA")) if position_type in {"pelaksana", "fungsional"}
         else rng.choice(("S1", "S2", "S2", "S3")),
         ratings=ratings, assessed_on=today - timedelta(days=rng.randint(30, 700)), competencies=competencies,
