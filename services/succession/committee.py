@@ -30,7 +30,7 @@ from shared.events.schemas import CandidateNominated, CommitteeDecided
 
 PPK = "ppk"  # the head of agency: a committee member flagged with this role sets succession plans
 CANDIDATE_KINDS = frozenset({"approve_candidate", "reject_candidate", "set_readiness"})
-PLAN_KINDS = frozenset({"review_plan", "set_plan"})
+CANDIDATES_PER_POSITION = 5  # [default] the agenda lists each plan's best candidates; more can be added by hand
 
 
 async def active_members(session: AsyncSession, agency_id: str) -> list[CommitteeMember]:
@@ -61,7 +61,8 @@ async def session_in(session: AsyncSession, agency_id: str, session_id: str) -> 
 
 async def generate_agenda(session: AsyncSession, meeting: CommitteeSession, by: str) -> list[AgendaItem]:
     """Add to the session's agenda what the committee should review and is not on it yet: the
-    succession group (boxes 7–9), the middle box (5), and the candidates of every key position's plan."""
+    succession group (boxes 7–9), the middle box (5), and the best candidates of every key position's
+    plan (up to CANDIDATES_PER_POSITION each, not those who are no candidate)."""
     have = {(i.kind, i.nip, i.position_id) for i in (await session.scalars(
         select(AgendaItem).where(AgendaItem.session_id == meeting.id))).all()}
     wanted: list[tuple[str, str, str | None, str]] = []
@@ -76,10 +77,14 @@ async def generate_agenda(session: AsyncSession, meeting: CommitteeSession, by: 
         wanted.append(("placement", nip, None, why))
     candidates = (await session.execute(
         select(PlanCandidate.position_id, PlanCandidate.nip, PlanCandidate.readiness)
-        .where(PlanCandidate.agency_id == meeting.agency_id, PlanCandidate.active.is_(True))
+        .where(PlanCandidate.agency_id == meeting.agency_id, PlanCandidate.active.is_(True),
+               PlanCandidate.readiness != plans.NOT_A_CANDIDATE)
         .order_by(PlanCandidate.position_id, PlanCandidate.score.desc(), PlanCandidate.nip))).all()
+    per_position: dict[str, int] = {}
     for position_id, nip, readiness in candidates:
-        wanted.append(("candidate", nip, position_id, f"plan candidate ({readiness})"))
+        per_position[position_id] = rank = per_position.get(position_id, 0) + 1
+        if rank <= CANDIDATES_PER_POSITION:
+            wanted.append(("candidate", nip, position_id, f"plan candidate #{rank} ({readiness})"))
     added = []
     for kind, nip, position_id, why in wanted:
         if (kind, nip, position_id) not in have:
