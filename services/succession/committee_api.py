@@ -5,7 +5,8 @@ correction is a new decision that supersedes the old one)."""
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 
@@ -13,6 +14,7 @@ from services.succession import committee, domain, plans
 from services.succession.models import AgendaItem, CommitteeMember, CommitteeSession, Decision
 from shared.auth import Principal, Role, require_roles, roles_note
 from shared.errors import Problem
+from shared.idempotency import IdempotencyKey, idempotent
 from shared.service_app import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/v1/committees/{agency_id}", tags=["talent committee"])
@@ -242,16 +244,19 @@ async def remove_agenda_item(agency_id: str, session_id: str, item_id: str, sess
              summary="Record a committee decision (immutable)",
              description="Calibrate a box, approve or reject a candidate, set a readiness, review a plan, or (the "
              "head of agency) set it. A written reason is required. Decisions are never edited: to correct one, "
-             "post a new decision with `supersedes`. Callers must be members of the agency's committee (else 403). "
+             "post a new decision with `supersedes`. A retry with the same Idempotency-Key records nothing twice. Callers must be members of the agency's committee (else 403). "
              + roles_note(*DECIDERS))
 async def record_decision(agency_id: str, session_id: str, body: DecisionIn, session: SessionDep, runtime: RuntimeDep,
-                          principal: Decider) -> DecisionOut:
-    async with session.begin():
-        member = await committee.require_member(session, agency_id, principal)
-        meeting = await committee.session_in(session, agency_id, session_id)
-        ctx = plans.Context.now(runtime)
-        decision = await committee.decide(session, ctx, meeting, member, **body.model_dump())
-    return DecisionOut.model_validate(decision)
+                          principal: Decider, request: Request, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    async def record() -> tuple[DecisionOut, int]:
+        async with session.begin():
+            member = await committee.require_member(session, agency_id, principal)
+            meeting = await committee.session_in(session, agency_id, session_id)
+            decision = await committee.decide(session, plans.Context.now(runtime), meeting, member, **body.model_dump())
+        return DecisionOut.model_validate(decision), 201
+
+    return await idempotent(session, runtime.idempotency_table, key=idempotency_key, principal=principal,
+                            request=request, body=body, run=record)
 
 
 async def _with_superseded_by(session: SessionDep, decisions: list[Decision]) -> list[DecisionOut]:

@@ -215,9 +215,11 @@ async def test_committee_plans_rules_development_and_risks(kafka: LocalKafka, tm
             assert_problem(await http.post(decisions, headers=who, json=calibrate), 403)
         assert_problem(await http.post(decisions, headers=chair, json={**calibrate, "reason": ""}), 422, "reason")
         assert_problem(await http.post(decisions, headers=chair, json={**calibrate, "value": "10"}), 422)
-        first_decision = await http.post(decisions, headers=chair, json=calibrate)
+        first_decision = await http.post(decisions, headers={**chair, "Idempotency-Key": f"cal-{unique}"}, json=calibrate)
         assert first_decision.status_code == 201, first_decision.text
         d1 = first_decision.json()
+        retried = await http.post(decisions, headers={**chair, "Idempotency-Key": f"cal-{unique}"}, json=calibrate)
+        assert retried.json() == d1 and retried.headers["Idempotent-Replayed"] == "true"  # nothing decided twice
         assert d1["decided_by"] == "chair-1" and d1["evidence"] == ["notulen-1.pdf"]
         assert set(d1["member_subjects"]) == {"chair-1", "member-1", "ppk-1"}
         talent = (await http.get(f"/v1/talents/{middle}", headers=hr)).json()
