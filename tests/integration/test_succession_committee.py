@@ -46,6 +46,13 @@ class World:
         self.runtime, self.agency = runtime, agency
         self.routes = list(handlers.subscriptions(runtime).values())
 
+    @classmethod
+    async def quiet(cls, runtime: Any, agency: str) -> World:
+        """The test reads what the service emits from its outbox; publishing it would hand other tests'
+        consumers (the session shares one broker) notifications about people they never registered."""
+        await runtime.relay.stop()
+        return cls(runtime, agency)
+
     async def deliver(self, data: Any, nip: str) -> None:
         envelope = Envelope.wrap(data, source="test", subject=nip)
         async with self.runtime.sessions() as session, session.begin():
@@ -91,7 +98,7 @@ async def test_committee_plans_rules_development_and_risks(kafka: LocalKafka, tm
     outsider = bearer(subject="chair-1", roles=["talent_committee"], agency_id=other)  # same subject, other agency
     star, strong, middle, incumbent = (young_nip() for _ in range(4))  # under the rules' age limit of 56
     async with running(succession_app, _settings(SuccessionSettings, kafka, tmp_path, unique)) as (http, runtime):
-        world = World(runtime, agency)
+        world = await World.quiet(runtime, agency)
         await world.person(star, 9)
         await world.person(strong, 8)
         await world.person(middle, 5, decisions_level=2)
@@ -295,7 +302,7 @@ async def test_a_retirement_coming_within_the_warning_window_is_signalled_once_b
     agency = f"kab-s-{unique}"
     hr = bearer(subject="hr-s", roles=["hr_admin"], agency_id=agency)
     async with running(succession_app, _settings(SuccessionSettings, kafka, tmp_path, unique)) as (http, runtime):
-        world, sweep = World(runtime, agency), next(w for w in runtime.workers if isinstance(w, RiskSweep))
+        world, sweep = await World.quiet(runtime, agency), next(w for w in runtime.workers if isinstance(w, RiskSweep))
         today = datetime.now(UTC)
         position = {"id": f"kadis-{unique}", "agency_id": agency, "title": "Kepala Dinas", "position_type": "jpt_pratama",
                     "standard": STANDARD, "incumbent_nip": young_nip(),

@@ -89,6 +89,8 @@ async def _run(instances: int, settings: SuccessionSettings, agency: str, event_
     event of `event_ids` was consumed."""
     async with AsyncExitStack() as stack:
         runtimes = [(await stack.enter_async_context(running(succession_app, settings)))[1] for _ in range(instances)]
+        for runtime in runtimes:  # placements are compared, not published: other tests' consumers share the broker
+            await runtime.relay.stop()
         if live:
             await eventually(lambda: _all_assigned(runtimes), timeout=60, what="every instance assigned partitions")
             before = [_handled(r) for r in runtimes]
