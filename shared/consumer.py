@@ -8,7 +8,8 @@ Every consumer in Talenta goes through `EventConsumer`:
 2. each record's handler runs inside the record's own trace context (from its headers), so a flow
    stays one trace even though records are consumed in batches; the batch span links them all.
    A *batch handler* (set-based: one statement for many events) gets each run of consecutive new
-   events of its type at once, in offset order, in one span linked to all their traces (a run of one
+   events it handles at once — one function may handle several types, so a stream that alternates
+   between them stays one run — in offset order, in one span linked to all their traces (a run of one
    stays in its record's trace);
 3. when a record fails, the transaction is rolled back, the records before it are applied again
    (in a new transaction; when a batch handler failed on a run, record by record to find the culprit),
@@ -221,7 +222,8 @@ class EventConsumer:
                     continue
                 new.discard(str(envelope.event_id))  # the same event twice in one batch runs once
                 outcomes.append((topic, envelope.type, "handled"))
-                if run and (one_by_one or envelopes[run[0]].type != envelope.type):
+                if run and (one_by_one or routes.batch_handlers[envelopes[run[0]].type]
+                            is not routes.batch_handlers.get(envelope.type)):
                     await apply_run()
                 if envelope.type in routes.batch_handlers:
                     run.append(index)

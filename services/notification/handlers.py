@@ -1,5 +1,5 @@
 """Kafka subscribers of the notification service. Notifying events are handled set-based: a run of
-consecutive new events of one type becomes one INSERT of inbox rows and one of deliveries."""
+consecutive new notifying events becomes one INSERT of inbox rows and one of deliveries."""
 
 from collections.abc import Sequence
 from typing import cast

@@ -20,7 +20,7 @@ from services.profile import data_quality
 from services.profile.models import Agency, PortfolioItem, PositionHeld, Profile, RankHeld, Unit
 from services.profile.portfolio import PortfolioEntry, Training, training_hours_by_year
 from services.profile.schemas import ProfileIn
-from services.profile.service import failed_checks, quality_changed, refresh_data_quality
+from services.profile.service import failed_checks, position_spells, quality_changed, refresh_data_quality
 from shared.db import bulk_insert
 from shared.events import EventData
 from shared.events.schemas import PortfolioChanged, ProfileRegistered
@@ -114,7 +114,9 @@ class ProfileImport:
                 if data.golongan and data.golongan_tmt:
                     ranks.append({"nip": data.nip, "golongan": data.golongan, "tmt": data.golongan_tmt,
                                   "recorded_by": context.subject, "recorded_at": now})
-                snapshot = {key: values[key] for key in ProfileRegistered.model_fields}
+                snapshot = {key: values[key] for key in ProfileRegistered.model_fields if key in values}
+                snapshot["positions"] = position_spells(
+                    [(data.position_type, data.position_title, data.position_start)] if data.position_title else [])
                 events += [(ProfileRegistered(**snapshot), data.nip),
                            (quality_changed(data.nip, data.agency_id, data.unit_id, quality, None), data.nip)]
                 outcomes[row.number] = RowOutcome(row.number, "accepted")

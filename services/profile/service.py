@@ -17,15 +17,28 @@ from services.profile.portfolio import HR_ONLY_KINDS, PortfolioEntry, Training, 
 from services.profile.schemas import AgencyIn, PositionIn, ProfileIn, ProfilePatch, RankIn, UnitIn
 from shared.auth import Principal, Role
 from shared.errors import Problem, field_error
-from shared.events.schemas import DataQualityChanged, PortfolioChanged, ProfileRegistered, ProfileUpdated
+from shared.events.schemas import (
+    DataQualityChanged, PortfolioChanged, PositionSpell, ProfileRegistered, ProfileUpdated,
+)
 from shared.outbox import Outbox
 
 SNAPSHOT_FIELDS = ("nip", "agency_id", "unit_id", "name", "sex", "birth_date", "email", "employment_status", "position_type",
                    "position_code", "position_title", "golongan")
 
 
-def _snapshot(profile: Profile) -> dict[str, object]:
-    return {field: getattr(profile, field) for field in SNAPSHOT_FIELDS}
+async def _snapshot(session: AsyncSession, profile: Profile) -> dict[str, object]:
+    """The profile as its events carry it, with its position history (for eligibility rules downstream)."""
+    history = (await session.execute(
+        select(PositionHeld.position_type, PositionHeld.title, PositionHeld.start_date)
+        .where(PositionHeld.nip == profile.nip).order_by(PositionHeld.start_date, PositionHeld.id))).all()
+    return {**{field: getattr(profile, field) for field in SNAPSHOT_FIELDS}, "positions": position_spells(history)}
+
+
+def position_spells(history: Sequence[tuple[str, str | None, date]]) -> list[PositionSpell]:
+    """(type, title, start) oldest first → spells, each ending where the next one starts."""
+    return [PositionSpell(position_type=kind, title=title, start_date=start,
+                          end_date=history[i + 1][2] if i + 1 < len(history) else None)
+            for i, (kind, title, start) in enumerate(history)]
 
 
 async def _refresh_data_quality(session: AsyncSession, outbox: Outbox, profile: Profile) -> None:
@@ -89,7 +102,7 @@ async def register_profile(session: AsyncSession, outbox: Outbox, data: ProfileI
         profile = Profile(**data.model_dump(mode="python"))
         session.add(profile)
         await session.flush()
-        await outbox.emit(session, ProfileRegistered(**_snapshot(profile)), subject=data.nip)
+        await outbox.emit(session, ProfileRegistered(**await _snapshot(session, profile)), subject=data.nip)
         await _refresh_data_quality(session, outbox, profile)
     return profile
 
@@ -136,7 +149,7 @@ async def record_position(
         if current is not None:
             profile.position_type, profile.unit_id = current.position_type, current.unit_id or profile.unit_id
             profile.position_code, profile.position_title = current.code, current.title
-        await outbox.emit(session, ProfileUpdated(**_snapshot(profile)), subject=nip)
+        await outbox.emit(session, ProfileUpdated(**await _snapshot(session, profile)), subject=nip)
         await _refresh_data_quality(session, outbox, profile)
     return held
 
@@ -154,7 +167,7 @@ async def record_rank(session: AsyncSession, outbox: Outbox, nip: str, data: Ran
         current = current_entry(((r.tmt, r.id, r) for r in history), today=date.today())
         if current is not None:
             profile.golongan = current.golongan
-        await outbox.emit(session, ProfileUpdated(**_snapshot(profile)), subject=nip)
+        await outbox.emit(session, ProfileUpdated(**await _snapshot(session, profile)), subject=nip)
         await _refresh_data_quality(session, outbox, profile)
     return held
 
@@ -173,7 +186,7 @@ async def patch_profile(
             setattr(profile, field, value)
         if changes:
             await session.flush()
-            await outbox.emit(session, ProfileUpdated(**_snapshot(profile)), subject=nip)
+            await outbox.emit(session, ProfileUpdated(**await _snapshot(session, profile)), subject=nip)
             await _refresh_data_quality(session, outbox, profile)
     return profile
 

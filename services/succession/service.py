@@ -38,8 +38,9 @@ async def remember_profiles(session: AsyncSession, snapshots: Sequence[ProfileSn
         asn.agency_id, asn.unit_id, asn.name = snapshot.agency_id, snapshot.unit_id, snapshot.name
         asn.birth_date, asn.position_type, asn.golongan = snapshot.birth_date, snapshot.position_type, snapshot.golongan
         asn.position_code = snapshot.position_code
-        # asn.positions (the position history, for the years-in-positions rules) stays empty until the profile
-        # snapshot carries it: an optional `positions` field is requested from the profile service's owner.
+        if snapshot.positions is not None:  # the position history, for the years-in-positions rules
+            asn.positions = [spell.model_dump(mode="json", include={"position_type", "start_date", "end_date"})
+                             for spell in snapshot.positions]
     return [known[s.nip] for s in snapshots]
 
 

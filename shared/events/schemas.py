@@ -13,6 +13,17 @@ from shared.events.envelope import EventData
 from shared.events.vocabulary import PerformanceLevel, PotentialLevel, Rating
 
 
+class PositionSpell(BaseModel):
+    """A position held from `start_date` until `end_date` (the next position's start; None: still held)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    position_type: str
+    title: str | None = None
+    start_date: date
+    end_date: date | None = None
+
+
 class ProfileSnapshot(EventData):
     """The full profile, so consumers keep their own read models (event-carried state transfer)."""
 
@@ -30,6 +41,7 @@ class ProfileSnapshot(EventData):
     position_code: str | None = None
     position_title: str | None = None
     golongan: str | None = None
+    positions: list[PositionSpell] | None = None  # the position history, oldest first (None: not sent)
 
 
 class ProfileRegistered(ProfileSnapshot):

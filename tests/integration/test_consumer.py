@@ -212,3 +212,36 @@ async def test_a_batch_handler_gets_runs_of_new_events_in_order_and_a_poison_one
     assert all(numbers == sorted(numbers) for numbers in calls)  # in offset order
     assert sum(numbers.count(13) for numbers in calls if len(numbers) == 1) == RETRY.max_attempts  # isolated, bounded
     assert len(await read_topic(kafka.bootstrap_servers, dead_letter(topic), at_least=1)) == 1
+
+
+async def test_one_batch_handler_for_two_types_keeps_an_alternating_stream_in_one_run(
+    kafka: LocalKafka, pg_database: str, unique: str
+) -> None:
+    topic, group = f"test.mixed.{unique}", f"g-{unique}"
+    await create_topics(kafka.bootstrap_servers, topic, partitions=1)
+    Probe = probe_on(topic)
+    Other = type("Other", (Probe,), {"event_type": "test.other"})
+    calls: list[list[str]] = []
+
+    async def apply_many(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        calls.append([e.type for e in envelopes])
+        await session.execute(insert(applied), [{"subject": e.subject, "n": e.data["n"]} for e in envelopes])
+
+    sent = [Envelope.wrap((Probe if n % 2 else Other)(n=n), source="test", subject="same-asn") for n in range(20)]
+    async with database(pg_database) as sessions:
+        broker = kafka_broker(kafka.bootstrap_servers)
+        EventConsumer(broker, sessions, inbox, group_id=group, retry=RETRY, metrics=ServiceMetrics("test")).subscribe(
+            topic, {}, batch_handlers={"test.probe": apply_many, "test.other": apply_many})
+        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
+        await producer.start()
+        try:
+            for envelope in sent:
+                await producer.send_and_wait(topic, envelope.to_bytes(), key=b"same-asn")
+            await broker.start()
+            await eventually(lambda: _applied_count_is(sessions, 20), what="all 20 events applied")
+        finally:
+            await producer.stop()
+            await broker.stop()
+        assert [n for _, n in await applied_rows(sessions)] == list(range(20))  # in order
+    assert any({"test.probe", "test.other"} <= set(types) for types in calls)  # both types in one call
+    assert len(calls) < 20

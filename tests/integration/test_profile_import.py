@@ -141,6 +141,10 @@ async def test_a_profile_import_commits_the_good_rows_reports_the_bad_and_is_ide
         records = await read_topic(kafka.bootstrap_servers, PROFILE_EVENTS, at_least=6)
         mine = sorted((r.key.decode(), json.loads(r.value)["type"]) for r in records if r.key.decode() in good)
         assert mine == sorted((nip, t) for nip in good for t in ("profile.registered", "data_quality.changed"))
+        snapshot = next(json.loads(r.value)["data"] for r in records if r.key.decode() == good[0]
+                        and json.loads(r.value)["type"] == "profile.registered")
+        assert [(p["position_type"], p["title"], p["end_date"]) for p in snapshot["positions"]] == [
+            ("administrator", "Kepala Bidang Mutasi", None)]  # the history travels with the snapshot
 
 
 async def test_a_portfolio_import_records_new_rows_once_and_recomputes_data_quality(

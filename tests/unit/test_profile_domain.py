@@ -31,3 +31,14 @@ def test_an_entry_effective_today_is_in_force() -> None:
 ])
 def test_pns_hold_i_a_to_iv_e_and_pppk_i_to_xvii(golongan: str, status: str, fits: bool) -> None:
     assert golongan_fits(golongan, status) is fits
+
+
+def test_position_history_becomes_spells_each_ending_where_the_next_starts() -> None:
+    from services.profile.service import position_spells
+
+    spells = position_spells([("pelaksana", "Analis", date(2012, 1, 2)), ("pengawas", "Kasubbag", date(2018, 7, 1)),
+                              ("administrator", "Kabid", date(2023, 3, 1))])
+    assert [(s.position_type, s.start_date, s.end_date) for s in spells] == [
+        ("pelaksana", date(2012, 1, 2), date(2018, 7, 1)), ("pengawas", date(2018, 7, 1), date(2023, 3, 1)),
+        ("administrator", date(2023, 3, 1), None)]
+    assert position_spells([]) == []
