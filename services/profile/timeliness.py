@@ -4,9 +4,7 @@ ASN is told (data_quality.changed → a reminder) without any edit to their prof
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,28 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.profile.data_quality import STALE_AFTER
 from services.profile.models import Profile
 from services.profile.service import refresh_data_quality
-from shared.background import BackgroundLoop
+from shared.background import PeriodicSweep
 from shared.outbox import Outbox
 
-log = logging.getLogger(__name__)
 
-
-class TimelinessSweep(BackgroundLoop):
+class TimelinessSweep(PeriodicSweep):
     task_name = "data-quality-timeliness"
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], outbox: Outbox, *, interval_seconds: float,
                  page_size: int = 500) -> None:
         self._sessions, self._outbox = sessions, outbox
-        self._interval, self._page_size = interval_seconds, page_size
+        self.interval_seconds, self._page_size = interval_seconds, page_size
         self._swept_until: datetime | None = None  # profiles last updated before this were looked at
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.sweep(datetime.now(UTC))
-            except Exception as exc:  # the database is away, say: the next round catches up
-                log.warning("timeliness sweep failed, trying again next round: %r", exc)
-            await asyncio.sleep(self._interval)
 
     async def sweep(self, now: datetime) -> int:
         """Recompute every profile that went stale since the last sweep (all stale ones, the first time);

@@ -4,33 +4,21 @@ own risks (signalled once per onset, as on every refresh)."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 
 from services.succession import plans
 from services.succession.models import KeyPosition
-from shared.background import BackgroundLoop
+from shared.background import PeriodicSweep
 from shared.service_app import Runtime
 
-log = logging.getLogger(__name__)
 
-
-class RiskSweep(BackgroundLoop):
+class RiskSweep(PeriodicSweep):
     task_name = "succession-risk-sweep"
 
     def __init__(self, runtime: Runtime, *, interval_seconds: float) -> None:
-        self._runtime, self._interval = runtime, interval_seconds
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.sweep(datetime.now(UTC))
-            except Exception as exc:  # the database is away, say: the next round catches up
-                log.warning("risk sweep failed, trying again next round: %r", exc)
-            await asyncio.sleep(self._interval)
+        self._runtime, self.interval_seconds = runtime, interval_seconds
 
     async def sweep(self, now: datetime) -> int:
         """Check every key position's risks as of `now`; returns how many positions were checked."""
