@@ -362,19 +362,19 @@ async def _undecoded(message: Any) -> None:
 
 @contextmanager
 def _in_trace_of_run(records: Sequence[ConsumerRecord[Any, Any]], envelopes: Sequence[Envelope]) -> Iterator[None]:
-    """A run of one stays in its record's trace; a longer run gets one span linked to every record's trace."""
+    """A run of one stays in its record's trace. A longer run gets one span that continues the trace of its
+    latest record (in an interactive flow, the request just made) and links to every record's trace."""
     if len(records) == 1:
         with _in_trace_of(records[0], envelopes[0]):
             yield
         return
-    links = []
-    for record in records:
-        carrier = {key: value.decode(errors="replace") for key, value in (record.headers or ())}
-        context = trace.get_current_span(propagate.extract(carrier)).get_span_context()
-        if context.is_valid:
-            links.append(trace.Link(context))
+    contexts = [propagate.extract({key: value.decode(errors="replace") for key, value in (record.headers or ())})
+                for record in records]
+    links = [trace.Link(span_context) for context in contexts
+             if (span_context := trace.get_current_span(context).get_span_context()).is_valid]
     with tracer.start_as_current_span(
         f"{records[0].topic} handle {envelopes[0].type} ×{len(records)}",
+        context=contexts[-1],
         kind=trace.SpanKind.CONSUMER,
         links=links,
         attributes={"messaging.destination.name": records[0].topic, "messaging.batch.message_count": len(records),
