@@ -19,7 +19,7 @@ from services.notification.models import Delivery, InboxMessage
 from services.notification.recipients import Directory, Person
 from services.notification.settings import NotificationSettings
 from shared.db import insert_for
-from shared.events import Envelope, EventData
+from shared.events import Envelope
 from shared.events.schemas import NotificationFailed
 from shared.outbox import Outbox
 

@@ -35,6 +35,7 @@ from services.assessment.app import create_app
 from services.assessment.models import Assessment, KnownAsn, PerformanceRating
 from services.assessment.settings import AssessmentSettings
 from shared.auth import mint_token
+from tests.bench.procstat import own_peak_rss_mb
 
 AGENCY = "kab-bench"
 COMPETENCIES = ["Integritas", "Kerjasama", "Komunikasi", "Orientasi pada Hasil", "Pelayanan Publik",
@@ -45,10 +46,6 @@ HR = {"Authorization": "Bearer " + mint_token(subject="hr-bench", roles=["hr_adm
 def _rss_mb() -> float:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _nips(rows: int) -> list[str]:
@@ -200,7 +197,7 @@ async def main(rows: int) -> None:
             print(f"policy change re-evaluating {rows:,} ASN: {reevaluation['asn_per_second']:,.0f} ASN/s "
                   f"({reevaluation['seconds']:.1f} s; {reevaluation['changed']:,} results changed, "
                   f"{reevaluation['events']:,} events)")
-            print(f"peak RSS of this process: {_peak_rss_mb():.0f} MB (includes the baseline's rows in memory)")
+            print(f"peak RSS of this process: {own_peak_rss_mb():.0f} MB (includes the baseline's rows in memory)")
         finally:
             postgres.stop()
             kafka.stop()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import resource
 import statistics
 import tempfile
 import time
@@ -22,7 +21,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,12 +31,10 @@ from shared.consumer import EventConsumer, RetryPolicy
 from shared.events import Envelope
 from shared.metrics import ServiceMetrics
 from shared.outbox import Outbox, OutboxRelay, backlog
+from tests.bench.baselines import bare_consumer_seconds
+from tests.bench.procstat import own_peak_rss_mb
 from tests.integration.kafka_helpers import create_topics
 from tests.integration.plumbing import applied, database, inbox, kafka_broker, outbox, probe_on
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _percentiles(values: list[float]) -> str:
@@ -113,17 +110,7 @@ async def bench_consume(bootstrap: str, db_url: str, events: int) -> None:
         consumer_seconds = time.perf_counter() - started
         await broker.stop()
 
-    raw = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"raw-{uuid.uuid4().hex[:6]}",
-                           auto_offset_reset="earliest", enable_auto_commit=False)
-    started = time.perf_counter()
-    await raw.start()
-    seen = 0
-    while seen < events:
-        for records in (await raw.getmany(timeout_ms=500)).values():
-            seen += len(records)
-    await raw.commit()
-    raw_seconds = time.perf_counter() - started
-    await raw.stop()
+    raw_seconds = await bare_consumer_seconds(bootstrap, topic, events)
     print(f"consume  {events} events: EventConsumer (inbox + handler, PostgreSQL) {events / consumer_seconds:,.0f}/s "
           f"({_percentiles(latencies)} since written, backlog included)   "
           f"baseline bare consumer {events / raw_seconds:,.0f}/s")
@@ -139,7 +126,7 @@ async def main(events: int) -> None:
                 postgres.create_database(name)
             await bench_publish(kafka.bootstrap_servers, postgres.url("publish"), events)
             await bench_consume(kafka.bootstrap_servers, postgres.url("consume"), events)
-            print(f"peak RSS of this process: {_peak_rss_mb():.0f} MB")
+            print(f"peak RSS of this process: {own_peak_rss_mb():.0f} MB")
         finally:
             postgres.stop()
             kafka.stop()

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import resource
 import tempfile
 import time
 import uuid
@@ -25,8 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiosmtplib
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, insert, select
 
 from deploy.local.kafka import LocalKafka
@@ -43,14 +41,12 @@ from shared.migrations import upgrade_to_head
 from shared.outbox import Outbox
 from shared.events.schemas import TalentReclassified
 from shared.events.topics import TALENT_EVENTS
+from tests.bench.baselines import bare_consumer_seconds
+from tests.bench.procstat import own_peak_rss_mb
 from tests.integration.kafka_helpers import create_topics
 
 RECIPIENTS = 10_000
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "notification" / "migrations"
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _nips(count: int) -> list[str]:
@@ -116,17 +112,7 @@ async def bench_inbox(kafka: LocalKafka, db_url: str, events: int) -> None:
         deliveries = await _count(app, Delivery)
     assert deliveries == events, deliveries
 
-    raw = AIOKafkaConsumer(TALENT_EVENTS, bootstrap_servers=bootstrap, group_id=f"raw-{uuid.uuid4().hex[:6]}",
-                           auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=500)
-    started = time.perf_counter()
-    await raw.start()
-    seen = 0
-    while seen < events:
-        for records in (await raw.getmany(timeout_ms=500)).values():
-            seen += len(records)
-    await raw.commit()
-    raw_seconds = time.perf_counter() - started
-    await raw.stop()
+    raw_seconds = await bare_consumer_seconds(bootstrap, TALENT_EVENTS, events)
     print(f"inbox    {events} talent.reclassified → inbox + delivery rows: notification service "
           f"{events / seconds:,.0f}/s (from start: migrations and group join included; {steady:,.0f}/s once "
           f"running)   baseline bare consumer {events / raw_seconds:,.0f}/s", flush=True)
@@ -197,7 +183,7 @@ async def main(events: int, emails: int) -> None:
                 postgres.create_database(name)
             await bench_inbox(kafka, postgres.url("inbox"), events)
             await bench_email(kafka, postgres.url("email"), emails)
-            print(f"peak RSS of this process: {_peak_rss_mb():.0f} MB")
+            print(f"peak RSS of this process: {own_peak_rss_mb():.0f} MB")
         finally:
             postgres.stop()
             kafka.stop()

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import resource
 import tempfile
 import time
 import uuid
@@ -42,6 +41,7 @@ from shared.events import Envelope
 from shared.events.schemas import PerformanceRated
 from shared.events.topics import ASSESSMENT_EVENTS, PROFILE_EVENTS
 from shared.events.vocabulary import PerformanceLevel, Rating
+from tests.bench.procstat import own_peak_rss_mb, peak_rss_mb
 
 TOPICS = (PROFILE_EVENTS, ASSESSMENT_EVENTS)
 TODAY = date(2026, 11, 29)
@@ -146,12 +146,9 @@ async def _bare_consumer(bootstrap: str, ends: dict[TopicPartition, int]) -> flo
     return time.perf_counter() - started
 
 
-def _vm_hwm_mb(process: ServiceProcess) -> float:
+def _pid(process: ServiceProcess) -> int:
     assert process.process is not None
-    for line in Path(f"/proc/{process.process.pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return process.process.pid
 
 
 def _start(count: int, url: str, bootstrap: str, group_prefix: str, logs: Path) -> list[ServiceProcess]:
@@ -206,7 +203,7 @@ async def main(asn: int, timeout: float) -> None:
                 wave = await _wait_consumed(bootstrap, "one-succession", ends, one, timeout)
                 print(f"1 instance  yearly SKP wave: {asn / wave:,.0f} ASN/s reclassified from one event each "
                       f"({wave:.0f} s; the events took {wave_write:.0f} s to write)")
-                print(f"            peak RSS of the service: {_vm_hwm_mb(one[0]):.0f} MB")
+                print(f"            peak RSS of the service: {peak_rss_mb(_pid(one[0])):.0f} MB")
             finally:
                 for process in one:
                     process.stop()
@@ -216,14 +213,14 @@ async def main(asn: int, timeout: float) -> None:
             try:
                 both = await _wait_consumed(bootstrap, "two-succession", ends, two, timeout)
                 print(f"2 instances, one group, everything from the beginning: {total_sent / both:,.0f} events/s "
-                      f"({both:.0f} s); peak RSS {', '.join(f'{_vm_hwm_mb(p):.0f} MB' for p in two)}")
+                      f"({both:.0f} s); peak RSS {', '.join(f'{peak_rss_mb(_pid(p)):.0f} MB' for p in two)}")
             finally:
                 for process in two:
                     process.stop()
             single, pair = await _digest(postgres.url("one")), await _digest(postgres.url("two"))
             print(f"placements: 1 instance {single[0]:,} ({single[1][:12]}), 2 instances {pair[0]:,} ({pair[1][:12]}) — "
                   + ("identical" if single == pair else "DIFFERENT"))
-            print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+            print(f"peak RSS of this process: {own_peak_rss_mb():.0f} MB")
         finally:
             postgres.stop()
             kafka.stop()

@@ -2,6 +2,7 @@
 and peak resident memory."""
 
 import os
+import resource
 from pathlib import Path
 
 
@@ -37,3 +38,8 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def own_peak_rss_mb() -> float:
+    """The benchmark process's own peak resident memory."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -9,12 +9,11 @@ import pytest
 
 from deploy.demo.load import Urls, load
 from deploy.demo.regency import generate
-from tests.e2e.test_first_flow import spans_file, system_on_sqlite  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.infra
 
 
-def test_a_small_regency_loads_through_the_public_apis(system_on_sqlite: dict[str, str], unique: str) -> None:  # noqa: F811
+def test_a_small_regency_loads_through_the_public_apis(system_on_sqlite: dict[str, str], unique: str) -> None:
     regency = generate(80, seed=5, agency_id=f"kab-demo-{unique}")
     summary = asyncio.run(load(regency, Urls(**system_on_sqlite), timeout=150))
     assert summary["people"] == 80 and sum(summary["by_box"].values()) == 80

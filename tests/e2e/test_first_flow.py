@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +14,7 @@ import httpx
 import pytest
 
 from deploy.local.browser import render
-from deploy.local.kafka import LocalKafka, free_port
-from deploy.local.postgres import LocalPostgres
 from deploy.local.zipkin import LocalZipkin
-from deploy.local.run import SERVICES, ServiceProcess, start_services, stop_services
 from shared.auth import mint_token
 
 pytestmark = [pytest.mark.infra, pytest.mark.e2e]
@@ -37,43 +33,6 @@ def _poll(check: Any, *, timeout: float = 60, what: str) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}; last: {result!r}")
         time.sleep(0.2)
-
-
-@pytest.fixture
-def spans_file(tmp_path: Path) -> Path:
-    return tmp_path / "spans.jsonl"
-
-
-def _system(kafka: LocalKafka, data_dir: Path, spans_file: Path, unique: str,
-            database_urls: dict[str, str] | None, zipkin: LocalZipkin | None = None) -> list[ServiceProcess]:
-    tracing = {"OTEL_TRACES_EXPORTER": "jsonl", "TALENTA_TRACES_FILE": str(spans_file)}
-    if zipkin is not None:  # also to the trace UI, as `make run` does
-        tracing = {"OTEL_TRACES_EXPORTER": "jsonl,zipkin", "TALENTA_TRACES_FILE": str(spans_file),
-                   "OTEL_EXPORTER_ZIPKIN_ENDPOINT": zipkin.spans_endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"}
-    return start_services(
-        bootstrap_servers=kafka.bootstrap_servers, data_dir=data_dir, database_urls=database_urls,
-        ports={name: free_port() for name in SERVICES},
-        extra_env={**tracing, "KAFKA_GROUP_PREFIX": f"e2e-{unique}"},
-    )
-
-
-@pytest.fixture
-def system_on_postgres(kafka: LocalKafka, postgres: LocalPostgres, zipkin: LocalZipkin, tmp_path: Path,
-                       spans_file: Path, unique: str) -> Iterator[dict[str, str]]:
-    urls = {}
-    for name in SERVICES:
-        postgres.create_database(f"{name}_{unique}")
-        urls[name] = postgres.url(f"{name}_{unique}")
-    processes = _system(kafka, tmp_path / "run", spans_file, unique, urls, zipkin)
-    yield {p.name: p.url for p in processes}
-    stop_services(processes)
-
-
-@pytest.fixture
-def system_on_sqlite(kafka: LocalKafka, tmp_path: Path, spans_file: Path, unique: str) -> Iterator[dict[str, str]]:
-    processes = _system(kafka, tmp_path / "run", spans_file, unique, None)
-    yield {p.name: p.url for p in processes}
-    stop_services(processes)
 
 
 def _run_flow(urls: dict[str, str], spans_file: Path, unique: str) -> str:
