@@ -21,13 +21,6 @@ from deploy.local.zipkin import LocalZipkin
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The replay test runs first, while the session's shared topics hold few events: its fresh consumer
-    groups replay those topics from the beginning, and with every other test's events in them a member
-    busy replaying can hold the two-instance group in a rebalance for minutes (a known limit, see README)."""
-    items.sort(key=lambda item: "test_succession_replay" not in item.nodeid)
-
-
 def pytest_sessionstart(session: pytest.Session) -> None:
     # A SIGTERM (a CI timeout, say) unwinds like Ctrl-C, so the broker and the database are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
