@@ -23,6 +23,7 @@ from services.succession.models import (
     KeyPosition,
     PlanCandidate,
     Placement,
+    TalentAxes,
 )
 from shared.auth import Principal
 from shared.errors import Problem, field_error
@@ -167,7 +168,8 @@ async def _calibrate(session: AsyncSession, ctx: plans.Context, agency_id: str, 
     )
     session.add(placement)
     await service.publish_moves(session, ctx.outbox, [(current, placement, ctx.cause)])
-    await idps.plans_after_placements(session, [placement])
+    axes = await session.get(TalentAxes, placement.nip)
+    await idps.plans_after_placements(session, [placement], {placement.nip: axes.gaps if axes else []})
     await plans.refresh_people(session, ctx, [(decision.nip, agency_id)])
 
 

@@ -12,8 +12,7 @@ from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.succession import idps, plans, service
-from services.succession.models import Placement
+from services.succession import plans, service
 from services.succession.settings import SuccessionSettings
 from shared.consumer import Routes
 from shared.events import Envelope
@@ -31,9 +30,7 @@ from shared.service_app import Runtime, Subscriptions
 def subscriptions(runtime: Runtime) -> Subscriptions:
     settings = cast(SuccessionSettings, runtime.settings)
 
-    async def follow_up(session: AsyncSession, envelopes: Sequence[Envelope], people: Sequence[tuple[str, str]],
-                        placements: Sequence[Placement] = ()) -> None:
-        await idps.plans_after_placements(session, placements)
+    async def follow_up(session: AsyncSession, envelopes: Sequence[Envelope], people: Sequence[tuple[str, str]]) -> None:
         ctx = plans.Context.from_event(runtime.outbox, settings, envelopes[-1])
         await plans.refresh_people(session, ctx, people)
 
@@ -48,8 +45,8 @@ def subscriptions(runtime: Runtime) -> Subscriptions:
         await follow_up(session, [envelope], [(data.nip, data.agency_id)])
 
     async def on_axes_events(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-        placements = await service.apply_axes_events(session, runtime.outbox, envelopes)
-        await follow_up(session, envelopes, _people(envelopes), placements)
+        await service.apply_axes_events(session, runtime.outbox, envelopes)
+        await follow_up(session, envelopes, _people(envelopes))
 
     return {
         PROFILE_EVENTS: Routes(

@@ -3,26 +3,48 @@ competencies below standard; HR records progress on each intervention."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any, Protocol, cast
 
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.succession import development
-from services.succession.models import DevelopmentPlan, Placement, TalentAxes
+from services.succession.models import DevelopmentPlan
+from shared.db import bulk_insert
 
 
-async def plans_after_placements(session: AsyncSession, placements: Sequence[Placement]) -> None:
-    """A development plan for each new placement in a box (the ASN's axes are in the session already)."""
+class PlacementLike(Protocol):
+    """A stored `Placement`, or one about to be written with its run's others."""
+
+    id: str
+    nip: str
+    agency_id: str
+    box: int | None
+    computed_box: int | None
+    performance_level: str | None
+    potential_level: str | None
+    reasons: list[str]
+    placed_at: datetime
+    calibration_decision_id: str | None
+
+
+async def plans_after_placements(session: AsyncSession, placements: Sequence[PlacementLike],
+                                 gaps: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+    """A development plan for each new placement in a box, aimed at the ASN's competencies below standard
+    (`gaps` by NIP, from their latest assessment), written in one statement."""
+    rows = []
     for placement in placements:
         if placement.box is None:
             continue
-        axes = await session.get(TalentAxes, placement.nip)
-        targets, interventions = development.plan_for(placement.box, axes.gaps if axes else [])
-        session.add(DevelopmentPlan(
-            nip=placement.nip, agency_id=placement.agency_id, placement_id=placement.id, box=placement.box,
-            year=placement.placed_at.year, target_competencies=targets,
-            interventions=[i.as_dict() for i in interventions], created_at=placement.placed_at))
+        targets, interventions = development.plan_for(placement.box, gaps.get(placement.nip, ()))
+        rows.append({"id": str(uuid.uuid4()), "nip": placement.nip, "agency_id": placement.agency_id,
+                     "placement_id": placement.id, "box": placement.box, "year": placement.placed_at.year,
+                     "target_competencies": targets, "interventions": [i.as_dict() for i in interventions],
+                     "created_at": placement.placed_at, "updated_by": None, "updated_at": None})
+    await bulk_insert(session, cast(Table, DevelopmentPlan.__table__), rows)
 
 
 def record_progress(plan: DevelopmentPlan, intervention_id: str, status: str, note: str | None, by: str) -> bool:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Protocol, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.succession import domain
+from services.succession import domain, idps
 from services.succession.eligibility import EDUCATION_RANK
 from services.succession.models import KnownAsn, PenaltyKnown, Placement, TalentAxes
+from shared.db import bulk_insert
 from shared.events import Envelope
 from shared.events.schemas import (
     AssessmentCompleted,
@@ -44,75 +45,132 @@ async def remember_profiles(session: AsyncSession, snapshots: Sequence[ProfileSn
     return [known[s.nip] for s in snapshots]
 
 
+AXES = cast(Table, TalentAxes.__table__)
+PLACEMENTS = cast(Table, Placement.__table__)
+_AXES_COLUMNS = tuple(AXES.c.keys())
+
+
+@dataclass(frozen=True, slots=True)
+class NewPlacement:
+    """A placement made from an ASN's axes, written with the run's other placements in one statement
+    (same columns as `Placement`; a committee calibration makes `Placement` rows itself)."""
+
+    id: str
+    nip: str
+    agency_id: str
+    box: int | None
+    computed_box: int | None
+    performance_level: str | None
+    potential_level: str | None
+    reasons: list[str]
+    policy_versions: dict[str, str | None]
+    cause_event_id: str
+    placed_at: datetime
+    sequence: int
+    calibration_decision_id: str | None = None
+
+    def as_row(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+@dataclass(slots=True)
+class _Current:
+    """What the next placement needs of the current one."""
+
+    box: int | None
+    computed_box: int | None
+    sequence: int
+
+
 @dataclass
 class _Run:
-    """The axes and current placements of the ASN a run of events is about, loaded in one query; the
-    events are then applied one after another in memory, exactly as one at a time would."""
+    """The axes (plain rows) and current placements of the ASN a run of events is about, loaded in one
+    query; the events are then applied one after another in memory, exactly as one at a time would,
+    and everything the run changed is written with a few set-based statements."""
 
-    axes: dict[str, TalentAxes]
-    current: dict[str, Placement]
-    moves: list[tuple[Placement | None, Placement, Envelope]] = field(default_factory=list)
+    axes: dict[str, dict[str, Any]]
+    current: dict[str, _Current]
+    new_nips: set[str] = field(default_factory=set)
+    changed_nips: set[str] = field(default_factory=set)
+    moves: list[tuple[_Current | None, NewPlacement, Envelope]] = field(default_factory=list)
 
     @classmethod
     async def load(cls, session: AsyncSession, nips: Collection[str]) -> _Run:
         """One query: the axes of `nips`, each with its current placement (a placement has axes behind it)."""
         latest = latest_placements(nips)
         rows = (await session.execute(
-            select(TalentAxes, Placement).where(TalentAxes.nip.in_(nips))
-            .outerjoin(latest, latest.c.nip == TalentAxes.nip)
-            .outerjoin(Placement, (Placement.nip == latest.c.nip) & (Placement.sequence == latest.c.sequence)))).all()
-        return cls({axes.nip: axes for axes, _ in rows}, {p.nip: p for _, p in rows if p is not None})
+            select(AXES, PLACEMENTS.c.box.label("_box"), PLACEMENTS.c.computed_box.label("_computed_box"),
+                   PLACEMENTS.c.sequence.label("_sequence"))
+            .where(AXES.c.nip.in_(nips))
+            .outerjoin(latest, latest.c.nip == AXES.c.nip)
+            .outerjoin(PLACEMENTS, (PLACEMENTS.c.nip == latest.c.nip) & (PLACEMENTS.c.sequence == latest.c.sequence))
+        )).mappings().all()
+        axes = {row["nip"]: {column: row[column] for column in _AXES_COLUMNS} for row in rows}
+        current = {row["nip"]: _Current(row["_box"], row["_computed_box"], row["_sequence"])
+                   for row in rows if row["_sequence"] is not None}
+        return cls(axes, current)
 
-    def axes_of(self, session: AsyncSession, nip: str, agency_id: str) -> TalentAxes:
+    def axes_of(self, nip: str, agency_id: str) -> dict[str, Any]:
         axes = self.axes.get(nip)
         if axes is None:
-            axes = self.axes[nip] = TalentAxes(nip=nip, agency_id=agency_id, competencies={}, gaps=[], ratings={})
-            session.add(axes)
-        axes.agency_id = agency_id
+            axes = self.axes[nip] = {column: None for column in _AXES_COLUMNS}
+            axes.update(nip=nip, competencies={}, gaps=[], ratings={})
+            self.new_nips.add(nip)
+        axes["agency_id"] = agency_id
+        self.changed_nips.add(nip)
         return axes
 
-    def reclassify(self, axes: TalentAxes, cause: Envelope) -> None:
+    def reclassify(self, axes: dict[str, Any], cause: Envelope) -> None:
         """Place the ASN from their axes; a new placement when the computed box changed. A committee
         calibration stands until the inputs move the computed box."""
         decision = domain.place(
             domain.Axes(
-                performance_level=PerformanceLevel(axes.performance_level) if axes.performance_level else None,
-                performance_year=axes.performance_year,
-                potential_level=PotentialLevel(axes.potential_level) if axes.potential_level else None,
-                jpm=axes.jpm,
-                potential_valid_until=axes.potential_valid_until,
+                performance_level=PerformanceLevel(axes["performance_level"]) if axes["performance_level"] else None,
+                performance_year=axes["performance_year"],
+                potential_level=PotentialLevel(axes["potential_level"]) if axes["potential_level"] else None,
+                jpm=axes["jpm"],
+                potential_valid_until=axes["potential_valid_until"],
             ),
             as_of=cause.occurred_at.date(),
         )
-        current = self.current.get(axes.nip)
+        nip = axes["nip"]
+        current = self.current.get(nip)
         if current is not None and current.computed_box == decision.box:
             return
-        placement = Placement(
-            id=str(uuid.uuid4()), nip=axes.nip, agency_id=axes.agency_id, box=decision.box, computed_box=decision.box,
-            performance_level=axes.performance_level, potential_level=axes.potential_level,
+        placement = NewPlacement(
+            id=str(uuid.uuid4()), nip=nip, agency_id=axes["agency_id"], box=decision.box, computed_box=decision.box,
+            performance_level=axes["performance_level"], potential_level=axes["potential_level"],
             reasons=list(decision.reasons),
-            policy_versions={"performance": axes.performance_policy, "potential": axes.potential_policy},
+            policy_versions={"performance": axes["performance_policy"], "potential": axes["potential_policy"]},
             cause_event_id=str(cause.event_id), placed_at=cause.occurred_at,
             sequence=(current.sequence + 1) if current else 1,
         )
-        self.current[axes.nip] = placement
+        self.current[nip] = _Current(placement.box, placement.computed_box, placement.sequence)
         self.moves.append((current, placement, cause))
 
-    async def record(self, session: AsyncSession, outbox: Outbox) -> list[Placement]:
-        """Store the new placements and publish `talent.reclassified` for each that moved a box."""
-        session.add_all([placement for _, placement, _ in self.moves])
+    async def record(self, session: AsyncSession, outbox: Outbox) -> list[NewPlacement]:
+        """Write the axes and the new placements with their development plans, and publish
+        `talent.reclassified` for each placement that moved a box."""
+        await bulk_insert(session, AXES, [self.axes[nip] for nip in sorted(self.new_nips)])
+        changed = [{**self.axes[nip], "_nip": nip} for nip in sorted(self.changed_nips - self.new_nips)]
+        if changed:
+            await session.execute(update(AXES).where(AXES.c.nip == bindparam("_nip")), changed)
+        placements = [placement for _, placement, _ in self.moves]
+        await bulk_insert(session, PLACEMENTS, [placement.as_row() for placement in placements])
         await publish_moves(session, outbox, self.moves)
-        return [placement for _, placement, _ in self.moves]
+        await idps.plans_after_placements(session, placements, {nip: self.axes[nip]["gaps"] for nip in self.changed_nips})
+        return placements
 
 
-async def apply_axes_events(session: AsyncSession, outbox: Outbox, envelopes: Sequence[Envelope]) -> list[Placement]:
+async def apply_axes_events(session: AsyncSession, outbox: Outbox, envelopes: Sequence[Envelope]) -> list[NewPlacement]:
     """SKP ratings (performance.rated) and competency assessments (assessment.completed), in order, each
-    reclassifying its ASN; returns the new placements. The whole run costs one query to load."""
+    reclassifying its ASN (a development plan follows each new placement in a box); returns the new placements. The whole run costs one query to load and a few
+    set-based statements to write."""
     payloads = [(envelope, envelope.payload(PerformanceRated if envelope.type == PerformanceRated.event_type
                                             else AssessmentCompleted)) for envelope in envelopes]
     run = await _Run.load(session, {data.nip for _, data in payloads})
     for envelope, data in payloads:
-        axes = run.axes_of(session, data.nip, data.agency_id)
+        axes = run.axes_of(data.nip, data.agency_id)
         if isinstance(data, PerformanceRated) and _rated(axes, envelope, data):
             run.reclassify(axes, envelope)
         elif isinstance(data, AssessmentCompleted) and _assessed(axes, envelope, data):
@@ -120,23 +178,23 @@ async def apply_axes_events(session: AsyncSession, outbox: Outbox, envelopes: Se
     return await run.record(session, outbox)
 
 
-def _rated(axes: TalentAxes, envelope: Envelope, data: PerformanceRated) -> bool:
-    axes.ratings = {**axes.ratings, str(data.year): data.rating.value}
-    if axes.performance_year is not None and data.year < axes.performance_year:
+def _rated(axes: dict[str, Any], envelope: Envelope, data: PerformanceRated) -> bool:
+    axes["ratings"] = {**axes["ratings"], str(data.year): data.rating.value}
+    if axes["performance_year"] is not None and data.year < axes["performance_year"]:
         return False  # an older year arriving late never overrides a newer one (its rating is kept for eligibility)
-    axes.performance_level, axes.performance_year = data.performance_level.value, data.year
-    axes.performance_policy, axes.performance_event_id = data.policy_version, str(envelope.event_id)
+    axes.update(performance_level=data.performance_level.value, performance_year=data.year,
+                performance_policy=data.policy_version, performance_event_id=str(envelope.event_id))
     return True
 
 
-def _assessed(axes: TalentAxes, envelope: Envelope, data: AssessmentCompleted) -> bool:
-    if axes.assessed_on is not None and data.assessed_on < axes.assessed_on:
+def _assessed(axes: dict[str, Any], envelope: Envelope, data: AssessmentCompleted) -> bool:
+    if axes["assessed_on"] is not None and data.assessed_on < axes["assessed_on"]:
         return False  # a re-assessment supersedes; an older one arriving late does not
-    axes.potential_level, axes.jpm, axes.assessed_on = data.potential_level.value, data.jpm, data.assessed_on
-    axes.potential_valid_until, axes.potential_policy = data.valid_until, data.policy_version
-    axes.potential_event_id = str(envelope.event_id)
-    axes.competencies = {gap.competency: gap.achieved for gap in data.gaps}
-    axes.gaps = [gap.model_dump() for gap in data.gaps]
+    axes.update(potential_level=data.potential_level.value, jpm=data.jpm, assessed_on=data.assessed_on,
+                potential_valid_until=data.valid_until, potential_policy=data.policy_version,
+                potential_event_id=str(envelope.event_id),
+                competencies={gap.competency: gap.achieved for gap in data.gaps},
+                gaps=[gap.model_dump() for gap in data.gaps])
     return True
 
 
@@ -155,8 +213,12 @@ async def current_placement(session: AsyncSession, nip: str) -> Placement | None
     )
 
 
+class HasBox(Protocol):
+    box: int | None
+
+
 async def publish_moves(session: AsyncSession, outbox: Outbox,
-                        moves: Sequence[tuple[Placement | None, Placement, Envelope]]) -> None:
+                        moves: Sequence[tuple[HasBox | None, idps.PlacementLike, Envelope]]) -> None:
     """`talent.reclassified` for each placement that moved the ASN from one box (or none) to another
     (not for the first record of an unmapped ASN, nor when the computed box caught up with a calibration)."""
     events, causes = [], []
