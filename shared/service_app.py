@@ -136,9 +136,10 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
     runtime.workers = definition.workers(runtime)
     for topic, routes in definition.subscriptions(runtime).items():
         if isinstance(routes, Routes):
-            runtime.consumer.subscribe(topic, routes.handlers, batch_handlers=routes.batch_handlers)
+            runtime.consumer.subscribe(topic, routes.handlers, batch_handlers=routes.batch_handlers,
+                                       max_records=settings.consumer_max_records)
         else:
-            runtime.consumer.subscribe(topic, routes)
+            runtime.consumer.subscribe(topic, routes, max_records=settings.consumer_max_records)
     _document_publications(broker, definition.publishes)
 
     @asynccontextmanager

@@ -37,6 +37,7 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = 4
     consumer_backoff_seconds: float = 0.2
     consumer_backoff_max_seconds: float = 5.0
+    consumer_max_records: int = 500  # records per batch (one transaction); larger amortises per-batch round trips
 
     # Bulk imports: rows per transaction (memory is bounded by this, not by the file).
     import_chunk_rows: int = 1000

@@ -201,7 +201,7 @@ async def _on_plan(session: AsyncSession, ctx: plans.Context, position: KeyPosit
         raise Problem(409, "Illegal plan transition", f"The plan of {position.id} is {plan.state}: it cannot be "
                       f"{'reviewed' if decision.kind == 'review_plan' else 'set'} now.",
                       errors=[{"field": "kind", "message": f"not allowed from state {plan.state}"}])
-    plan.state = state
+    plan.state, plan.reopened_reason = state, None
     if decision.kind == "review_plan":
         plan.reviewed_decision_id = decision.id
     else:

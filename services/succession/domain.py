@@ -247,3 +247,9 @@ PLAN_TRANSITIONS: Mapping[tuple[str, str], str] = {("draft", "review_plan"): "re
 def plan_transition(state: str, action: str) -> str | None:
     """The state a plan moves to when `action` (review_plan, set_plan) is decided; None if illegal."""
     return PLAN_TRANSITIONS.get((state, action))
+
+
+def reopened(state: str) -> str | None:
+    """A reviewed or set plan whose candidates changed (one entered, left, or changed readiness) goes
+    back to draft: the committee reviews and the head of agency sets it again. None when already draft."""
+    return "draft" if state != "draft" else None

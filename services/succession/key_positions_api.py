@@ -66,6 +66,7 @@ class PlanOut(BaseModel):
     state: str = Field(description="draft → reviewed (committee) → set (head of agency)")
     reviewed_decision_id: str | None
     set_decision_id: str | None
+    reopened_reason: str | None = Field(None, description="why a reviewed or set plan went back to draft")
     rules_version: int | None = Field(description="the agency's eligibility rules version the candidates were judged by")
     ready_now: int
     target_ready_successors: int
@@ -125,6 +126,7 @@ async def succession_plan(
     return PlanOut(position=KeyPositionOut.model_validate(position), state=plan.state if plan else "draft",
                    reviewed_decision_id=plan.reviewed_decision_id if plan else None,
                    set_decision_id=plan.set_decision_id if plan else None,
+                   reopened_reason=plan.reopened_reason if plan else None,
                    rules_version=plan.rules_version if plan else None,
                    ready_now=sum(c.readiness is domain.Readiness.READY_NOW and c.status != "rejected" for c in candidates),
                    target_ready_successors=position.target_ready_successors, candidates=candidates)

@@ -184,6 +184,8 @@ class SuccessionPlan(Base):
     rules_version: Mapped[int | None] = mapped_column(doc="eligibility rules version the candidates were judged by")
     reviewed_decision_id: Mapped[str | None] = mapped_column(String(36))
     set_decision_id: Mapped[str | None] = mapped_column(String(36))
+    reopened_reason: Mapped[str | None] = mapped_column(
+        String(2000), doc="why a reviewed or set plan went back to draft (its candidates changed)")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -94,7 +94,7 @@ async def publish_plan(session: AsyncSession, ctx: Context, position: KeyPositio
     await ctx.outbox.emit(session, PlanChanged(
         position_id=position.id, position_name=position.title, agency_id=position.agency_id, state=plan.state,
         ready_now=sum(_counts_as_ready(r) for r in rows), target_ready=position.target_ready_successors,
-        candidates=[r.nip for r in rows],
+        candidates=[r.nip for r in rows], reason=plan.reopened_reason if plan.state == "draft" else None,
     ), subject=position.id, caused_by=ctx.cause)
 
 
@@ -131,6 +131,7 @@ async def refresh_position(session: AsyncSession, ctx: Context, position: KeyPos
     rules = await latest_rules(session, position.agency_id, position.position_type)
     plan.rules_version = rules.version if rules else None
     computed = await _candidacies(session, ctx, position, rules, nips)
+    changes: list[str] = []  # what changed among the candidates, for a reviewed or set plan's reopening
     query = select(PlanCandidate).where(PlanCandidate.position_id == position.id)
     if nips is not None:
         query = query.where(PlanCandidate.nip.in_(nips))
@@ -153,16 +154,32 @@ async def refresh_position(session: AsyncSession, ctx: Context, position: KeyPos
                 position_id=position.id, position_name=position.title, agency_id=position.agency_id, nip=nip,
                 readiness=row.readiness, reasons=row.reasons), subject=position.id, caused_by=ctx.cause)
             await _clear(session, ctx, position, "successor_dropped_out", nip)
+            changes.append(f"{nip} became a candidate")
         elif before != row.readiness:
             await publish_readiness(session, ctx, position, row, before, "computed: " + "; ".join(row.reasons), None)
+            changes.append(f"{nip}'s readiness changed from {before} to {row.readiness}")
     for nip, row in existing.items():
         if nip not in computed and row.active:
             row.active = False
+            changes.append(f"{nip} is no longer a candidate")
             if row.readiness != NOT_A_CANDIDATE and row.status != "rejected":
                 await _signal(session, ctx, position, "successor_dropped_out", nip,
                               f"{nip} left the succession group (boxes 7–9) and is no longer a successor")
     await session.flush()
+    if changes:
+        await _reopen(session, ctx, position, plan, changes)
     await check_risks(session, ctx, position)
+
+
+async def _reopen(session: AsyncSession, ctx: Context, position: KeyPosition, plan: SuccessionPlan,
+                  changes: list[str]) -> None:
+    """A reviewed or set plan whose candidates changed goes back to draft, saying why (and is published)."""
+    state = domain.reopened(plan.state)
+    if state is None:
+        return
+    plan.reopened_reason = (f"was {plan.state}; " + "; ".join(changes))[:2000]
+    plan.state, plan.reviewed_decision_id, plan.set_decision_id = state, None, None
+    await publish_plan(session, ctx, position, plan)
 
 
 async def _candidacies(session: AsyncSession, ctx: Context, position: KeyPosition, rules: EligibilityRules | None,

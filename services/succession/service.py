@@ -90,6 +90,7 @@ class _Run:
 
     axes: dict[str, dict[str, Any]]
     current: dict[str, _Current]
+    loaded: dict[str, dict[str, Any]]  # the axes as stored, to write only what changed
     new_nips: set[str] = field(default_factory=set)
     changed_nips: set[str] = field(default_factory=set)
     moves: list[tuple[_Current | None, NewPlacement, Envelope]] = field(default_factory=list)
@@ -105,10 +106,10 @@ class _Run:
             .outerjoin(latest, latest.c.nip == AXES.c.nip)
             .outerjoin(PLACEMENTS, (PLACEMENTS.c.nip == latest.c.nip) & (PLACEMENTS.c.sequence == latest.c.sequence))
         )).mappings().all()
-        axes = {row["nip"]: {column: row[column] for column in _AXES_COLUMNS} for row in rows}
+        loaded = {row["nip"]: {column: row[column] for column in _AXES_COLUMNS} for row in rows}
         current = {row["nip"]: _Current(row["_box"], row["_computed_box"], row["_sequence"])
                    for row in rows if row["_sequence"] is not None}
-        return cls(axes, current)
+        return cls({nip: dict(axes) for nip, axes in loaded.items()}, current, loaded)
 
     def axes_of(self, nip: str, agency_id: str) -> dict[str, Any]:
         axes = self.axes.get(nip)
@@ -148,13 +149,24 @@ class _Run:
         self.current[nip] = _Current(placement.box, placement.computed_box, placement.sequence)
         self.moves.append((current, placement, cause))
 
+    def _updates(self) -> dict[tuple[str, ...], list[str]]:
+        """The stored ASN whose axes changed, grouped by which columns changed (a rating leaves the
+        assessment's columns alone), so no unchanged JSON is written again."""
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for nip in sorted(self.changed_nips - self.new_nips):
+            axes, loaded = self.axes[nip], self.loaded[nip]
+            columns = tuple(c for c in _AXES_COLUMNS if axes[c] != loaded[c])
+            if columns:
+                groups.setdefault(columns, []).append(nip)
+        return groups
+
     async def record(self, session: AsyncSession, outbox: Outbox) -> list[NewPlacement]:
         """Write the axes and the new placements with their development plans, and publish
         `talent.reclassified` for each placement that moved a box."""
         await bulk_insert(session, AXES, [self.axes[nip] for nip in sorted(self.new_nips)])
-        changed = [{**self.axes[nip], "_nip": nip} for nip in sorted(self.changed_nips - self.new_nips)]
-        if changed:
-            await session.execute(update(AXES).where(AXES.c.nip == bindparam("_nip")), changed)
+        for columns, nips in self._updates().items():  # one executemany per set of changed columns
+            await session.execute(update(AXES).where(AXES.c.nip == bindparam("_nip")),
+                                  [{**{c: self.axes[nip][c] for c in columns}, "_nip": nip} for nip in nips])
         placements = [placement for _, placement, _ in self.moves]
         await bulk_insert(session, PLACEMENTS, [placement.as_row() for placement in placements])
         await publish_moves(session, outbox, self.moves)

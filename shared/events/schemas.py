@@ -219,6 +219,7 @@ class PlanChanged(EventData):
     ready_now: int
     target_ready: int
     candidates: list[str]
+    reason: str | None = None  # set when a reviewed or set plan went back to draft because its candidates changed
 
 
 class RiskSignaled(EventData):

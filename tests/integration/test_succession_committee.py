@@ -294,6 +294,14 @@ async def test_committee_plans_rules_development_and_risks(kafka: LocalKafka, tm
         assert (await http.get(f"/v1/talents/{strong}", headers=hr)).json()["current"]["box"] == 6
         plan = (await http.get(f"/v1/key-positions/{position['id']}/plan", headers=hr)).json()
         assert strong not in {c["nip"] for c in plan["candidates"]}
+        # ...and the set plan it left goes back to draft, saying why, to be reviewed and set again
+        assert (plan["state"], plan["set_decision_id"]) == ("draft", None)
+        assert plan["reopened_reason"] == f"was set; {strong} is no longer a candidate"
+        changed = [e for e in await world.events("plan.changed") if e["position_id"] == position["id"]]
+        assert [e["state"] for e in changed] == ["draft", "reviewed", "set", "draft"]
+        assert changed[-1]["reason"] == plan["reopened_reason"] and strong not in changed[-1]["candidates"]
+        assert (await http.post(decisions, headers=chair, json=review)).status_code == 201
+        assert (await http.get(f"/v1/key-positions/{position['id']}/plan", headers=hr)).json()["reopened_reason"] is None
 
 
 async def test_a_retirement_coming_within_the_warning_window_is_signalled_once_by_the_sweep(
