@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from opentelemetry import trace
-from sqlalchemy import JSON, Table, event, insert
+from sqlalchemy import JSON, Table, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext import asyncio as sa_asyncio  # looked up at call time, so tracing can wrap it
@@ -67,6 +68,15 @@ def insert_for(session: AsyncSession, table: Any) -> Any:
 def is_postgres(engine_or_session: AsyncEngine | AsyncSession) -> bool:
     bind = engine_or_session.bind if isinstance(engine_or_session, AsyncSession) else engine_or_session
     return bind.dialect.name == "postgresql"
+
+
+async def try_instance_lock(session: AsyncSession, name: str) -> bool:
+    """Whether this transaction now holds the lock `name` among a service's instances (a PostgreSQL
+    transaction-scoped advisory lock, released at commit or rollback): False while another instance's
+    transaction holds it. Always True on SQLite, where one process is the only writer."""
+    if not is_postgres(session):
+        return True
+    return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(zlib.crc32(name.encode())))))
 
 
 COPY_FROM_ROWS = 50  # below this, a batched INSERT is as quick as COPY's set-up

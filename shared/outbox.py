@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +17,7 @@ from sqlalchemy import Row, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.background import BackgroundLoop
-from shared.db import bulk_insert, is_postgres
+from shared.db import bulk_insert, is_postgres, try_instance_lock
 from shared.events import Envelope, EventData
 from shared.metrics import ServiceMetrics
 
@@ -106,7 +105,7 @@ class OutboxRelay(BackgroundLoop):
         self._max_backoff = max_backoff_seconds
         self._publish_timeout = publish_timeout_seconds
         self._metrics = metrics
-        self._lock_key = zlib.crc32(f"outbox:{table.fullname}".encode())
+        self._lock_name = f"outbox:{table.fullname}"
         self._claimed: list[int] = []
 
     task_name = "outbox-relay"
@@ -163,7 +162,7 @@ class OutboxRelay(BackgroundLoop):
 
     async def _publish_locked(self, session: AsyncSession) -> int:
         async with session.begin():
-            if not await session.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key))):
+            if not await try_instance_lock(session, self._lock_name):
                 return 0
             rows = (await session.execute(self._pending().with_for_update(skip_locked=True))).all()
             if rows:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from services.succession import plans
 from services.succession.models import KeyPosition
 from shared.background import PeriodicSweep
+from shared.db import try_instance_lock
 from shared.service_app import Runtime
 
 
@@ -21,8 +22,11 @@ class RiskSweep(PeriodicSweep):
         self._runtime, self.interval_seconds = runtime, interval_seconds
 
     async def sweep(self, now: datetime) -> int:
-        """Check every key position's risks as of `now`; returns how many positions were checked."""
+        """Check every key position's risks as of `now`; returns how many positions were checked (none
+        while another instance is sweeping: both would see the same onset and signal it twice)."""
         async with self._runtime.sessions() as session, session.begin():
+            if not await try_instance_lock(session, self.task_name):
+                return 0
             ctx = plans.Context.now(self._runtime, now)
             positions = (await session.scalars(select(KeyPosition).order_by(KeyPosition.id))).all()
             for position in positions:
