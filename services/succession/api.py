@@ -1,21 +1,22 @@
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from services.succession import domain, service
-from services.succession.models import Placement, TalentAxes
+from services.succession.models import ParkedEvent, Placement, TalentAxes
 from shared.auth import Principal, Role, require_roles, roles_note
 from shared.errors import Problem
-from shared.service_app import SessionDep
+from shared.service_app import ReadSessionDep, SessionDep
 
 router = APIRouter(prefix="/v1", tags=["placements"])
 
 READ = (Role.ASN, Role.HR_ADMIN, Role.TALENT_COMMITTEE, Role.BKN)
 POOL_READERS = (Role.HR_ADMIN, Role.TALENT_COMMITTEE, Role.BKN)
 NATIONAL = (Role.BKN,)
+PARKING_READERS = (Role.HR_ADMIN, Role.BKN)
 
 
 class PlacementOut(BaseModel):
@@ -119,3 +120,31 @@ async def agency_pool(
     if not principal.can_see_agency(agency_id):
         raise Problem(404, "Not found", f"No agency {agency_id} that you may see.")
     return await _pool(session, "agency", domain.AGENCY_POOL_BOXES, agency_id)
+
+
+class ParkedEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    event_id: str
+    nip: str
+    agency_id: str
+    event_type: str
+    reason: str
+    parked_at: datetime
+
+
+@router.get("/parked-events", response_model=list[ParkedEventOut], summary="Events waiting for their ASN's profile",
+            description="Ratings and assessments about a NIP succession has no profile of: parked, not placed, "
+            "and applied in their order as soon as the profile arrives. A NIP that stays here points at a "
+            "profile never registered or an event sent with a wrong NIP. Agency staff see their agency; BKN "
+            "sees every agency or one (`agency_id`). " + roles_note(*PARKING_READERS))
+async def parked_events(
+    session: ReadSessionDep, principal: Annotated[Principal, Depends(require_roles(*PARKING_READERS))],
+    agency_id: Annotated[str | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[ParkedEvent]:
+    agency = agency_id if principal.is_national else principal.agency_id
+    query = select(ParkedEvent).order_by(ParkedEvent.id).limit(limit)
+    if agency is not None:
+        query = query.where(ParkedEvent.agency_id == agency)
+    return list((await session.scalars(query)).all())

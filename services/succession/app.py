@@ -16,7 +16,7 @@ from services.succession import (
     rules_api,
 )
 from services.succession.metrics import PLACEMENTS_BY_BOX
-from services.succession.risk_sweep import RiskSweep
+from services.succession.sweeps import ParkedEventsSweep, RiskSweep
 from services.succession.settings import SuccessionSettings
 from shared.events.schemas import (
     CandidateNominated,
@@ -26,7 +26,8 @@ from shared.events.schemas import (
     RiskSignaled,
     TalentReclassified,
 )
-from shared.service_app import ServiceDefinition, create_service_app
+from shared.background import PeriodicSweep
+from shared.service_app import Runtime, ServiceDefinition, create_service_app
 
 DEFINITION = ServiceDefinition(
     name="succession",
@@ -40,9 +41,14 @@ DEFINITION = ServiceDefinition(
     publishes=[TalentReclassified, CandidateNominated, ReadinessChanged, CommitteeDecided, PlanChanged, RiskSignaled],
     subscriptions=handlers.subscriptions,
     gauges=[PLACEMENTS_BY_BOX],
-    workers=lambda runtime: [RiskSweep(runtime, interval_seconds=cast(SuccessionSettings, runtime.settings)
-                                       .risk_sweep_seconds)],
+    workers=lambda runtime: _sweeps(runtime),
 )
+
+
+def _sweeps(runtime: Runtime) -> list[PeriodicSweep]:
+    settings = cast(SuccessionSettings, runtime.settings)
+    return [RiskSweep(runtime, interval_seconds=settings.risk_sweep_seconds),
+            ParkedEventsSweep(runtime, interval_seconds=settings.parked_sweep_seconds)]
 
 
 def create_app(settings: SuccessionSettings | None = None) -> FastAPI:

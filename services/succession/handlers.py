@@ -1,6 +1,7 @@
 """Kafka subscribers of the succession service: profiles and portfolios feed the read model; ratings and
 assessments reclassify. After each, the ASN's development plan (on a new placement) and their
-candidacies for the agency's key positions follow, in the same transaction.
+candidacies for the agency's key positions follow, in the same transaction. Ratings and assessments
+about an ASN with no profile yet are parked until it arrives (parking.py).
 
 The high-volume types (profile snapshots, ratings, assessments) are handled set-based: a run of
 consecutive events of one type costs a few queries, not a few per event, and is applied in order
@@ -12,7 +13,7 @@ from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.succession import plans, service
+from services.succession import parking, plans, service
 from services.succession.settings import SuccessionSettings
 from shared.consumer import Routes
 from shared.events import Envelope
@@ -37,6 +38,8 @@ def subscriptions(runtime: Runtime) -> Subscriptions:
     async def on_profiles(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
         model = ProfileRegistered if envelopes[0].type == ProfileRegistered.event_type else ProfileUpdated
         known = await service.remember_profiles(session, [e.payload(model) for e in envelopes])
+        parked = await parking.release(session, {asn.nip for asn in known})  # their events that came first
+        await service.apply_axes_events(session, runtime.outbox, parked)
         await follow_up(session, envelopes, [(asn.nip, asn.agency_id) for asn in known])
 
     async def on_portfolio_changed(session: AsyncSession, envelope: Envelope) -> None:

@@ -1,7 +1,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Float, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Float, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.models import new_base, utcnow
@@ -76,6 +76,21 @@ class Placement(Base):
     computed_box: Mapped[int | None] = mapped_column(doc="the box the rules computed (a calibration keeps it)")
     calibration_decision_id: Mapped[str | None] = mapped_column(
         String(36), doc="set when `box` is the talent committee's calibration of `computed_box`")
+
+
+class ParkedEvent(Base):
+    """An event about an ASN with no profile yet, kept (not applied) until the profile arrives."""
+
+    __tablename__ = "parked_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True, doc="arrival order")
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    nip: Mapped[str] = mapped_column(String(18), index=True)
+    agency_id: Mapped[str] = mapped_column(String(64), index=True)
+    event_type: Mapped[str] = mapped_column(String(60))
+    envelope: Mapped[str] = mapped_column(Text, doc="the event as consumed")
+    reason: Mapped[str] = mapped_column(String(500))
+    parked_at: Mapped[datetime]
 
 
 class PenaltyKnown(Base):

@@ -11,7 +11,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.succession import domain, idps
+from services.succession import domain, idps, parking
 from services.succession.eligibility import EDUCATION_RANK
 from services.succession.models import KnownAsn, PenaltyKnown, Placement, TalentAxes
 from shared.db import bulk_insert
@@ -176,10 +176,17 @@ class _Run:
 
 async def apply_axes_events(session: AsyncSession, outbox: Outbox, envelopes: Sequence[Envelope]) -> list[NewPlacement]:
     """SKP ratings (performance.rated) and competency assessments (assessment.completed), in order, each
-    reclassifying its ASN (a development plan follows each new placement in a box); returns the new placements. The whole run costs one query to load and a few
-    set-based statements to write."""
-    payloads = [(envelope, envelope.payload(PerformanceRated if envelope.type == PerformanceRated.event_type
-                                            else AssessmentCompleted)) for envelope in envelopes]
+    reclassifying its ASN (a development plan follows each new placement in a box); returns the new
+    placements. Events about an ASN with no profile yet are parked; the ones parked earlier for ASN
+    known by now are applied first. The whole run costs a few queries to load and a few set-based
+    statements to write."""
+    if not envelopes:
+        return []
+    payloads = [(envelope, _axes_payload(envelope)) for envelope in envelopes]
+    known = await parking.known(session, {data.nip for _, data in payloads})
+    await parking.park(session, [envelope for envelope, data in payloads if data.nip not in known])
+    earlier = [(envelope, _axes_payload(envelope)) for envelope in await parking.release(session, known)]
+    payloads = earlier + [(envelope, data) for envelope, data in payloads if data.nip in known]
     run = await _Run.load(session, {data.nip for _, data in payloads})
     for envelope, data in payloads:
         axes = run.axes_of(data.nip, data.agency_id)
@@ -188,6 +195,10 @@ async def apply_axes_events(session: AsyncSession, outbox: Outbox, envelopes: Se
         elif isinstance(data, AssessmentCompleted) and _assessed(axes, envelope, data):
             run.reclassify(axes, envelope)
     return await run.record(session, outbox)
+
+
+def _axes_payload(envelope: Envelope) -> PerformanceRated | AssessmentCompleted:
+    return envelope.payload(PerformanceRated if envelope.type == PerformanceRated.event_type else AssessmentCompleted)
 
 
 def _rated(axes: dict[str, Any], envelope: Envelope, data: PerformanceRated) -> bool:
