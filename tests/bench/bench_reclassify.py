@@ -6,10 +6,11 @@ The synthetic regency generator (deploy/demo/regency.py, streamed: memory stays 
 events to the real topics — profile.registered, two years of performance.rated, assessment.completed —
 then the succession service runs as a process (uvicorn, PostgreSQL) and consumes them:
 
-  1. initial mapping: every ASN placed from their four events (ASN/s, events/s);
-  2. the yearly SKP wave: one new performance.rated per ASN, everyone reclassified from one event;
-  3. the same topics from the beginning with TWO service instances in one consumer group (a fresh
-     database), and a check that they give exactly the placements the single instance gave;
+  1. initial mapping: every ASN placed from their four events (ASN/s, events/s), by one instance, then
+     by TWO instances in one consumer group (another group, a fresh database);
+  2. the yearly SKP wave: one new performance.rated per ASN, everyone reclassified from one event, by
+     each of the two groups again (each started when the wave is on the topic);
+  3. a check that the two instances gave exactly the placements the single instance gave;
 
 beside the baseline of a bare aiokafka consumer reading the same topics in the same run. Prints
 throughput, the peak RSS of each service process (VmHWM) and of this process.
@@ -111,11 +112,11 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
 
 
 async def _wait_consumed(bootstrap: str, group: str, ends: dict[TopicPartition, int], processes: list[ServiceProcess],
-                         timeout: float) -> float:
-    """Seconds until the group has committed every partition's end offset."""
+                         timeout: float, started: float) -> float:
+    """Seconds from `started` until the group has committed every partition's end offset."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
-    started, deadline = time.perf_counter(), time.monotonic() + timeout
+    deadline = time.monotonic() + timeout
     try:
         while True:
             offsets = await admin.list_consumer_group_offsets(group)
@@ -151,16 +152,19 @@ def _pid(process: ServiceProcess) -> int:
     return process.process.pid
 
 
-def _start(count: int, url: str, bootstrap: str, group_prefix: str, logs: Path) -> list[ServiceProcess]:
+def _start(count: int, url: str, bootstrap: str, group_prefix: str, logs: Path) -> tuple[list[ServiceProcess], float]:
+    """`count` instances, one after the other (the first runs the migrations); returns them and the
+    moment the first was ready (it consumes from then on)."""
     env = {**os.environ, "DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "KAFKA_GROUP_PREFIX": group_prefix,
            "OTEL_TRACES_EXPORTER": "none", "LOG_LEVEL": "WARNING"}
     processes = [ServiceProcess("succession", free_port(), env, logs / f"succession-{group_prefix}-{i}.log")
                  for i in range(count)]
-    deadline = time.monotonic() + 120
-    for process in processes:  # one after the other: the first runs the migrations
+    deadline, first_ready = time.monotonic() + 120, 0.0
+    for process in processes:
         process.start()
         process.wait_ready(deadline)
-    return processes
+        first_ready = first_ready or time.perf_counter()
+    return processes, first_ready
 
 
 async def _digest(url: str) -> tuple[int, str]:
@@ -177,46 +181,44 @@ async def _digest(url: str) -> tuple[int, str]:
         await engine.dispose()
 
 
+async def _consume(instances: int, group: str, url: str, bootstrap: str, logs: Path, timeout: float) -> tuple[float, str]:
+    """Start `instances` of the service in consumer group `group` on database `url`, wait until they have
+    consumed everything on the topics, stop them; returns the seconds that took and their peak RSS."""
+    ends = await _ends(bootstrap)
+    processes, started = _start(instances, url, bootstrap, group, logs)
+    try:
+        seconds = await _wait_consumed(bootstrap, f"{group}-succession", ends, processes, timeout, started)
+        return seconds, ", ".join(f"{peak_rss_mb(_pid(p)):.0f} MB" for p in processes)
+    finally:
+        for process in processes:
+            process.stop()
+
+
 async def main(asn: int, timeout: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         kafka, postgres = LocalKafka(Path(tmp) / "kafka"), LocalPostgres(Path(tmp) / "pg")
         kafka.start()
         postgres.start()
-        bootstrap = kafka.bootstrap_servers
+        bootstrap, logs = kafka.bootstrap_servers, Path(tmp)
+        groups = {"one": 1, "two": 2}  # consumer group (and database) -> instances in it
         try:
-            for name in ("one", "two"):
+            for name in groups:
                 postgres.create_database(name)
             sent, seconds = await _produce(bootstrap, _initial(asn))
             print(f"wrote {sent:,} events for {asn:,} ASN in {seconds:.0f} s ({sent / seconds:,.0f} events/s) "
                   f"at {datetime.now(UTC):%H:%M:%S}")
-            ends = await _ends(bootstrap)
-            raw = await _bare_consumer(bootstrap, ends)
+            raw = await _bare_consumer(bootstrap, await _ends(bootstrap))
             print(f"baseline  bare aiokafka consumer: {sent / raw:,.0f} events/s ({asn / raw:,.0f} ASN/s)")
-
-            one = _start(1, postgres.url("one"), bootstrap, "one", Path(tmp))
-            try:
-                initial = await _wait_consumed(bootstrap, "one-succession", ends, one, timeout)
-                print(f"1 instance  initial mapping: {asn / initial:,.0f} ASN/s ({sent / initial:,.0f} events/s, "
-                      f"{initial:.0f} s)")
-                wave_sent, wave_write = await _produce(bootstrap, _wave(asn))
-                ends = await _ends(bootstrap)
-                wave = await _wait_consumed(bootstrap, "one-succession", ends, one, timeout)
-                print(f"1 instance  yearly SKP wave: {asn / wave:,.0f} ASN/s reclassified from one event each "
-                      f"({wave:.0f} s; the events took {wave_write:.0f} s to write)")
-                print(f"            peak RSS of the service: {peak_rss_mb(_pid(one[0])):.0f} MB")
-            finally:
-                for process in one:
-                    process.stop()
-            total_sent = sent + wave_sent
-
-            two = _start(2, postgres.url("two"), bootstrap, "two", Path(tmp))
-            try:
-                both = await _wait_consumed(bootstrap, "two-succession", ends, two, timeout)
-                print(f"2 instances, one group, everything from the beginning: {total_sent / both:,.0f} events/s "
-                      f"({both:.0f} s); peak RSS {', '.join(f'{peak_rss_mb(_pid(p)):.0f} MB' for p in two)}")
-            finally:
-                for process in two:
-                    process.stop()
+            for name, instances in groups.items():
+                took, rss = await _consume(instances, name, postgres.url(name), bootstrap, logs, timeout)
+                print(f"{instances} instance(s)  initial mapping: {asn / took:,.0f} ASN/s ({sent / took:,.0f} events/s, "
+                      f"{took:.0f} s); peak RSS {rss}")
+            wave_sent, wave_write = await _produce(bootstrap, _wave(asn))
+            print(f"wrote the yearly SKP wave ({wave_sent:,} events) in {wave_write:.0f} s")
+            for name, instances in groups.items():
+                took, rss = await _consume(instances, name, postgres.url(name), bootstrap, logs, timeout)
+                print(f"{instances} instance(s)  yearly SKP wave: {asn / took:,.0f} ASN/s reclassified from one event "
+                      f"each ({took:.0f} s); peak RSS {rss}")
             single, pair = await _digest(postgres.url("one")), await _digest(postgres.url("two"))
             print(f"placements: 1 instance {single[0]:,} ({single[1][:12]}), 2 instances {pair[0]:,} ({pair[1][:12]}) — "
                   + ("identical" if single == pair else "DIFFERENT"))
