@@ -31,6 +31,10 @@ SETTINGS = {
     "synchronous_commit": "off",
     "full_page_writes": "off",
     "max_connections": "200",
+    # a million-ASN benchmark outgrows the default 128 MB of buffers: without room, backends write dirty
+    # pages out themselves (the inbox's and the outbox's random UUID keys touch pages everywhere)
+    "shared_buffers": "1GB",
+    "max_wal_size": "4GB",
 }
 
 

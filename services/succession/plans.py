@@ -191,7 +191,8 @@ async def _candidacies(session: AsyncSession, ctx: Context, position: KeyPositio
     found = [p.nip for p, _ in people]
     if not found:
         return {}
-    axes = {a.nip: a for a in (await session.scalars(select(TalentAxes).where(TalentAxes.nip.in_(found)))).all()}
+    axes = {a.nip: a for a in (await session.scalars(  # as stored now: the axes are written set-based, not by the ORM
+        select(TalentAxes).where(TalentAxes.nip.in_(found)).execution_options(populate_existing=True))).all()}
     known = {a.nip: a for a in (await session.scalars(select(KnownAsn).where(KnownAsn.nip.in_(found)))).all()}
     result = {}
     for placement, why in people:
