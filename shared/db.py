@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from opentelemetry import trace
-from sqlalchemy import JSON, Table, event, func, insert, select
+from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext import asyncio as sa_asyncio  # looked up at call time, so tracing can wrap it
@@ -68,6 +68,14 @@ def insert_for(session: AsyncSession, table: Any) -> Any:
 def is_postgres(engine_or_session: AsyncEngine | AsyncSession) -> bool:
     bind = engine_or_session.bind if isinstance(engine_or_session, AsyncSession) else engine_or_session
     return bind.dialect.name == "postgresql"
+
+
+def among(session: AsyncSession, column: Any, values: Collection[Any]) -> ColumnElement[bool]:
+    """`column IN values`. On PostgreSQL as `= ANY(array)`: one parameter whatever the number of values,
+    so the statement keeps one shape — compiled and prepared once — instead of one per list length."""
+    if is_postgres(session):
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))  # type: ignore[no-any-return]
+    return column.in_(values)  # type: ignore[no-any-return]
 
 
 async def try_instance_lock(session: AsyncSession, name: str) -> bool:

@@ -18,7 +18,7 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.succession.models import KnownAsn, ParkedEvent
-from shared.db import bulk_insert
+from shared.db import among, bulk_insert
 from shared.events import Envelope
 
 PARKED = cast(Table, ParkedEvent.__table__)
@@ -27,7 +27,7 @@ UNKNOWN_NIP = "unknown NIP: no profile of this ASN has been received yet; applie
 
 async def known(session: AsyncSession, nips: Collection[str]) -> set[str]:
     """Which of `nips` have a profile (pending ones of this transaction included)."""
-    return set((await session.scalars(select(KnownAsn.nip).where(KnownAsn.nip.in_(nips)))).all())
+    return set((await session.scalars(select(KnownAsn.nip).where(among(session, KnownAsn.nip, nips)))).all())
 
 
 async def park(session: AsyncSession, envelopes: Sequence[Envelope], reason: str = UNKNOWN_NIP) -> None:
@@ -43,7 +43,7 @@ async def release(session: AsyncSession, nips: Collection[str]) -> list[Envelope
     release of the same events gets none of them)."""
     if not nips:
         return []
-    rows = (await session.execute(delete(PARKED).where(PARKED.c.nip.in_(nips))
+    rows = (await session.execute(delete(PARKED).where(among(session, PARKED.c.nip, nips))
                                   .returning(PARKED.c.id, PARKED.c.envelope))).all()
     return [Envelope.model_validate_json(envelope) for _, envelope in sorted(rows)]
 

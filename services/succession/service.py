@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.succession import domain, idps, parking
 from services.succession.eligibility import EDUCATION_RANK
 from services.succession.models import KnownAsn, PenaltyKnown, Placement, TalentAxes
-from shared.db import bulk_insert
+from shared.db import among, bulk_insert
 from shared.events import Envelope
 from shared.events.schemas import (
     AssessmentCompleted,
@@ -98,11 +98,11 @@ class _Run:
     @classmethod
     async def load(cls, session: AsyncSession, nips: Collection[str]) -> _Run:
         """One query: the axes of `nips`, each with its current placement (a placement has axes behind it)."""
-        latest = latest_placements(nips)
+        latest = latest_placements(nips, session)
         rows = (await session.execute(
             select(AXES, PLACEMENTS.c.box.label("_box"), PLACEMENTS.c.computed_box.label("_computed_box"),
                    PLACEMENTS.c.sequence.label("_sequence"))
-            .where(AXES.c.nip.in_(nips))
+            .where(among(session, AXES.c.nip, nips))
             .outerjoin(latest, latest.c.nip == AXES.c.nip)
             .outerjoin(PLACEMENTS, (PLACEMENTS.c.nip == latest.c.nip) & (PLACEMENTS.c.sequence == latest.c.sequence))
         )).mappings().all()
@@ -221,12 +221,12 @@ def _assessed(axes: dict[str, Any], envelope: Envelope, data: AssessmentComplete
     return True
 
 
-def latest_placements(nips: Collection[str] | None = None) -> Any:
-    """A subquery of (nip, sequence) of each ASN's current placement (of `nips` only, when given);
-    join Placement on both columns."""
+def latest_placements(nips: Collection[str] | None = None, session: AsyncSession | None = None) -> Any:
+    """A subquery of (nip, sequence) of each ASN's current placement (of `nips` only, when given: with
+    the `session`, as one array parameter on PostgreSQL); join Placement on both columns."""
     query = select(Placement.nip, func.max(Placement.sequence).label("sequence")).group_by(Placement.nip)
     if nips is not None:
-        query = query.where(Placement.nip.in_(nips))
+        query = query.where(among(session, Placement.nip, nips) if session else Placement.nip.in_(nips))
     return query.subquery()
 
 
