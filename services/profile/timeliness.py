@@ -13,6 +13,7 @@ from services.profile.data_quality import STALE_AFTER
 from services.profile.models import Profile
 from services.profile.service import refresh_data_quality
 from shared.background import PeriodicSweep
+from shared.db import try_instance_lock
 from shared.outbox import Outbox
 
 
@@ -27,10 +28,12 @@ class TimelinessSweep(PeriodicSweep):
 
     async def sweep(self, now: datetime) -> int:
         """Recompute every profile that went stale since the last sweep (all stale ones, the first time);
-        returns how many were looked at. One transaction per page."""
+        returns how many were looked at. One transaction per page, one instance at a time."""
         cutoff, after_nip, looked_at = now - STALE_AFTER, "", 0
         while True:
             async with self._sessions() as session, session.begin():
+                if not await try_instance_lock(session, self.task_name):
+                    break  # another instance is sweeping (both would publish the same change)
                 query = select(Profile).where(Profile.updated_at < cutoff, Profile.nip > after_nip)
                 if self._swept_until is not None:
                     query = query.where(Profile.updated_at >= self._swept_until)
