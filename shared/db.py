@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from opentelemetry import trace
-from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, event, func, insert, select
+from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, event, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext import asyncio as sa_asyncio  # looked up at call time, so tracing can wrap it
@@ -85,6 +85,20 @@ async def try_instance_lock(session: AsyncSession, name: str) -> bool:
     if not is_postgres(session):
         return True
     return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(zlib.crc32(name.encode())))))
+
+
+async def lock_keys(session: AsyncSession, namespace: str, keys: Collection[str]) -> None:
+    """Wait for transaction-scoped PostgreSQL advisory locks on `keys` (within `namespace`): two
+    transactions that lock the same key run the rest of their work one after the other, and a later
+    statement of the second sees what the first committed. Taken in one order, so overlapping sets wait
+    rather than deadlock; released at commit or rollback. Nothing to do on SQLite (one writer)."""
+    if not keys or not is_postgres(session):
+        return
+    space = zlib.crc32(namespace.encode()) - (1 << 31)  # an int4
+    await session.execute(text(
+        "SELECT count(pg_advisory_xact_lock(:space, h)) "
+        "FROM (SELECT hashtext(k) AS h FROM unnest(CAST(:keys AS text[])) AS k ORDER BY h) AS s"
+    ), {"space": space, "keys": sorted(keys)})
 
 
 COPY_FROM_ROWS = 50  # below this, a batched INSERT is as quick as COPY's set-up

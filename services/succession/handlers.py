@@ -38,7 +38,7 @@ def subscriptions(runtime: Runtime) -> Subscriptions:
     async def on_profiles(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
         model = ProfileRegistered if envelopes[0].type == ProfileRegistered.event_type else ProfileUpdated
         known = await service.remember_profiles(session, [e.payload(model) for e in envelopes])
-        parked = await parking.release(session, {asn.nip for asn in known})  # their events that came first
+        parked = await parking.release_on_arrival(session, {asn.nip for asn in known})  # their events that came first
         await service.apply_axes_events(session, runtime.outbox, parked)
         await follow_up(session, envelopes, [(asn.nip, asn.agency_id) for asn in known])
 

@@ -183,7 +183,7 @@ async def apply_axes_events(session: AsyncSession, outbox: Outbox, envelopes: Se
     if not envelopes:
         return []
     payloads = [(envelope, _axes_payload(envelope)) for envelope in envelopes]
-    known = await parking.known(session, {data.nip for _, data in payloads})
+    known = await parking.known_or_to_park(session, {data.nip for _, data in payloads})
     await parking.park(session, [envelope for envelope, data in payloads if data.nip not in known])
     earlier = [(envelope, _axes_payload(envelope)) for envelope in await parking.release(session, known)]
     payloads = earlier + [(envelope, data) for envelope, data in payloads if data.nip in known]

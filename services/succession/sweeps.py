@@ -2,8 +2,8 @@
 
 - risks: an incumbent comes within 12 months of retirement on a day nothing happens to their position;
   every key position's own risks are checked (signalled once per onset, as on every refresh);
-- parked events whose ASN is known by now, when nothing else released them (their profile and the
-  parking were committed at the same moment by two transactions)."""
+- parked events whose ASN is known by now, when nothing else released them (a safety net: the ASN's
+  arrival lock makes the transaction storing a profile see every event parked for it)."""
 
 from __future__ import annotations
 

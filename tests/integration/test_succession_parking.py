@@ -3,21 +3,24 @@ in their order once the profile arrives — giving exactly the placements of the
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from deploy.local.kafka import LocalKafka
-from services.succession import service
+from deploy.local.postgres import LocalPostgres
+from services.succession import parking, service
 from services.succession.app import create_app as succession_app
 from services.succession.models import Placement
 from services.succession.settings import SuccessionSettings
 from services.succession.sweeps import ParkedEventsSweep
 from shared.events import Envelope
 from shared.events.schemas import AssessmentCompleted, CompetencyGap, PerformanceRated, ProfileRegistered
+from tests.integration.kafka_helpers import eventually
 from tests.integration.succession_helpers import World, young_nip
 from tests.integration.test_http_api import bearer, running
 
@@ -88,11 +91,11 @@ async def test_events_before_the_profile_are_parked_then_placed_as_if_in_order(
         assert (await http.get(f"/v1/talents/{nip}", headers=hr)).json()["current"]["box"] == 9
 
 
-async def test_the_sweep_applies_events_parked_while_their_profile_was_being_stored(
+async def test_the_sweep_applies_events_left_parked_for_a_known_asn(
     kafka: LocalKafka, tmp_path: Path, unique: str
 ) -> None:
-    """Two transactions committing at once — a profile, and the parking of its ASN's event — see neither
-    the other; the sweep applies what they left parked."""
+    """A safety net: whatever leaves an event parked for an ASN who has a profile (here, a profile stored
+    without looking at the parking), the sweep applies it."""
     agency, nip = f"kab-s-{unique}", young_nip()
     profile, axes_events = _events(nip, agency)
     async with running(succession_app, _settings(kafka, tmp_path / "race.db", unique)) as (http, runtime):
@@ -107,3 +110,41 @@ async def test_the_sweep_applies_events_parked_while_their_profile_was_being_sto
         assert [p[1] for p in await _placements(runtime, nip)] == [None, 9]
         assert (await http.get("/v1/parked-events", headers=bearer(subject="hr-s", roles=["hr_admin"],
                                                                     agency_id=agency))).json() == []
+
+
+async def test_a_profile_stored_while_its_events_are_being_parked_takes_them(
+    kafka: LocalKafka, postgres: LocalPostgres, unique: str
+) -> None:
+    """On PostgreSQL, one transaction parks an ASN's rating (no profile yet) while another stores the
+    profile: the second waits on the ASN's arrival lock, then sees and applies the parked event. (Without
+    the lock both committed seeing neither the other, and the event stayed parked — the two-instance
+    replay test caught it.)"""
+    agency, nip = f"kab-l-{unique}", young_nip()
+    profile, (rating, _) = _events(nip, agency)
+    database = f"t_park_{unique}"
+    postgres.create_database(database)
+    settings = SuccessionSettings(database_url=postgres.url(database), kafka_bootstrap_servers=kafka.bootstrap_servers,
+                                  kafka_group_prefix=f"park-pg-{unique}")
+    async with running(succession_app, settings) as (_, runtime):
+        await runtime.relay.stop()
+        async with runtime.sessions() as parking_tx, parking_tx.begin():
+            await service.apply_axes_events(parking_tx, runtime.outbox, [rating])  # parked, not committed yet
+
+            async def store_profile() -> list[Envelope]:
+                async with runtime.sessions() as profile_tx, profile_tx.begin():
+                    await service.remember_profiles(profile_tx, [profile.payload(ProfileRegistered)])
+                    return await parking.release_on_arrival(profile_tx, {nip})
+
+            storing = asyncio.create_task(store_profile())
+            await eventually(lambda: _waiting_on_advisory_lock(runtime), timeout=30,
+                             what="the profile's transaction waiting on the ASN's arrival lock")
+            assert not storing.done()
+        released = await asyncio.wait_for(storing, timeout=30)  # the parking committed: the lock is free
+        assert [str(e.event_id) for e in released] == [str(rating.event_id)]
+
+
+async def _waiting_on_advisory_lock(runtime: Any) -> bool:
+    async with runtime.sessions() as session:
+        return bool(await session.scalar(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND wait_event = 'advisory'")))
