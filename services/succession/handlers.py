@@ -29,27 +29,20 @@ from shared.service_app import Runtime, Subscriptions
 
 
 def subscriptions(runtime: Runtime) -> Subscriptions:
-    settings = cast(SuccessionSettings, runtime.settings)
-
-    async def follow_up(session: AsyncSession, envelopes: Sequence[Envelope], people: Sequence[tuple[str, str]]) -> None:
-        ctx = plans.Context.from_event(runtime.outbox, settings, envelopes[-1])
-        await plans.refresh_people(session, ctx, people)
-
     async def on_profiles(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
         model = ProfileRegistered if envelopes[0].type == ProfileRegistered.event_type else ProfileUpdated
         known = await service.remember_profiles(session, [e.payload(model) for e in envelopes])
         parked = await parking.release_on_arrival(session, {asn.nip for asn in known})  # their events that came first
         await service.apply_axes_events(session, runtime.outbox, parked)
-        await follow_up(session, envelopes, [(asn.nip, asn.agency_id) for asn in known])
+        await _follow_up(session, runtime, envelopes, [(asn.nip, asn.agency_id) for asn in known])
 
     async def on_portfolio_changed(session: AsyncSession, envelope: Envelope) -> None:
         await service.remember_portfolio(session, envelope)
         data = envelope.payload(PortfolioChanged)
-        await follow_up(session, [envelope], [(data.nip, data.agency_id)])
+        await _follow_up(session, runtime, [envelope], [(data.nip, data.agency_id)])
 
     async def on_axes_events(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-        await service.apply_axes_events(session, runtime.outbox, envelopes)
-        await follow_up(session, envelopes, _people(envelopes))
+        await reclassify(session, runtime, envelopes)
 
     return {
         PROFILE_EVENTS: Routes(
@@ -61,6 +54,19 @@ def subscriptions(runtime: Runtime) -> Subscriptions:
             batch_handlers={PerformanceRated.event_type: on_axes_events, AssessmentCompleted.event_type: on_axes_events},
         ),
     }
+
+
+async def reclassify(session: AsyncSession, runtime: Runtime, envelopes: Sequence[Envelope]) -> None:
+    """Ratings and assessments (consumed, or released from the parking by the sweep) applied in order,
+    then the candidacies of the ASN they are about."""
+    await service.apply_axes_events(session, runtime.outbox, envelopes)
+    await _follow_up(session, runtime, envelopes, _people(envelopes))
+
+
+async def _follow_up(session: AsyncSession, runtime: Runtime, envelopes: Sequence[Envelope],
+                     people: Sequence[tuple[str, str]]) -> None:
+    ctx = plans.Context.from_event(runtime.outbox, cast(SuccessionSettings, runtime.settings), envelopes[-1])
+    await plans.refresh_people(session, ctx, people)
 
 
 def _people(envelopes: Sequence[Envelope]) -> list[tuple[str, str]]:

@@ -170,7 +170,7 @@ class _Run:
         placements = [placement for _, placement, _ in self.moves]
         await bulk_insert(session, PLACEMENTS, [placement.as_row() for placement in placements])
         await publish_moves(session, outbox, self.moves)
-        await idps.plans_after_placements(session, placements, {nip: self.axes[nip]["gaps"] for nip in self.changed_nips})
+        await idps.plans_after_placements(session, placements, {p.nip: self.axes[p.nip]["gaps"] for p in placements})
         return placements
 
 

@@ -8,13 +8,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
 from sqlalchemy import select
 
-from services.succession import parking, plans, service
+from services.succession import handlers, parking, plans
 from services.succession.models import KeyPosition
-from services.succession.settings import SuccessionSettings
 from shared.background import PeriodicSweep
 from shared.db import try_instance_lock
 from shared.service_app import Runtime
@@ -57,8 +55,5 @@ class ParkedEventsSweep(PeriodicSweep):
                 events = await parking.release(session, nips)
                 if not events:
                     return applied
-                await service.apply_axes_events(session, self._runtime.outbox, events)
-                ctx = plans.Context.from_event(self._runtime.outbox, cast(SuccessionSettings, self._runtime.settings),
-                                               events[-1])
-                await plans.refresh_people(session, ctx, [(e.subject, str(e.data["agency_id"])) for e in events])
+                await handlers.reclassify(session, self._runtime, events)
             applied += len(events)
